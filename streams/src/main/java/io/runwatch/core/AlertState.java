@@ -1,0 +1,3 @@
+package io.runwatch.core;
+
+public enum AlertState { firing, resolved }

@@ -1,0 +1,283 @@
+package io.runwatch.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.runwatch.core.Alert;
+import io.runwatch.core.MetricPoint;
+import io.runwatch.core.evals.EvalOutcome;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The one class that owns runwatch's meters. Series, as Prometheus renders them:
+ * <pre>
+ * runwatch_records_total{topic}                       records read, per input topic
+ * runwatch_records_rejected_total{topic,reason}       records sent to the dead-letter topic
+ * runwatch_alerts_total{type,severity}                alert episodes fired
+ * runwatch_alert_active{run,type,severity}            open episodes (series removed when none is open)
+ * runwatch_run_step{run}                              newest step
+ * runwatch_run_loss{run}, runwatch_run_grad_norm{run}, runwatch_run_lr{run}, runwatch_run_tokens_per_second{run}
+ * runwatch_run_last_seen_timestamp_seconds{run}       record time of the newest record
+ * runwatch_group_grad_norm{run,group}, runwatch_group_update_rms_over_lr{run,group}
+ * runwatch_loss_spikes_total{run}, runwatch_run_loss_spike_rate{run}
+ * runwatch_eval_score{run,benchmark,metric}, runwatch_eval_noise{...}, runwatch_eval_regression_z{...}
+ * runwatch_eval_kendall_tau{run,benchmark,metric,window}   window = "all" or the rolling window size
+ * runwatch_eval_capability_score{run,capability}, runwatch_eval_weakest_capability{run,capability}
+ * runwatch_run_goodput_ratio{run}, runwatch_run_lost_steps_total{run}
+ * runwatch_last_processed_timestamp_seconds           wall time of the newest processed record (dead man)
+ * runwatch_processing_delay_seconds                    record time → processed (summary)
+ * runwatch_consumer_lag_records                        records behind the input topics' ends
+ * runwatch_streams_running                             1 while Kafka Streams is RUNNING or REBALANCING
+ * </pre>
+ * Per-run series disappear with {@link #removeRun} so cardinality stays bounded.
+ */
+public final class RunwatchMetrics {
+    private final MeterRegistry registry;
+    private final Map<String, DoubleCell> cells = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> monotonic = new ConcurrentHashMap<>();
+    private final DoubleCell lastProcessedSeconds = new DoubleCell(Double.NaN);
+    private final DoubleCell consumerLag = new DoubleCell(Double.NaN);
+    private final DoubleCell streamsRunning = new DoubleCell(0);
+    private final DistributionSummary processingDelay;
+
+    public RunwatchMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        Gauge.builder("runwatch_last_processed_timestamp_seconds", lastProcessedSeconds, DoubleCell::get)
+                .description("Wall-clock time (epoch s) at which runwatch last processed an input record")
+                .strongReference(true).register(registry);
+        Gauge.builder("runwatch_consumer_lag_records", consumerLag, DoubleCell::get)
+                .description("Records the monitor is behind the end of its input topics")
+                .strongReference(true).register(registry);
+        Gauge.builder("runwatch_streams_running", streamsRunning, DoubleCell::get)
+                .description("1 while the Kafka Streams application is running or rebalancing, else 0")
+                .strongReference(true).register(registry);
+        processingDelay = DistributionSummary.builder("runwatch_processing_delay_seconds")
+                .description("Delay from a record's time to its processing by runwatch")
+                .publishPercentiles(0.5, 0.99)
+                .register(registry);
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    // ---- the monitor itself ----------------------------------------------------------------------------
+
+    public void recordRead(String topic) {
+        Counter.builder("runwatch_records").description("Input records read, per topic")
+                .tag("topic", topic).register(registry).increment();
+    }
+
+    public void recordRejected(String topic, String reason) {
+        Counter.builder("runwatch_records_rejected")
+                .description("Input records sent to the dead-letter topic, per topic and reason")
+                .tags("topic", topic, "reason", reason).register(registry).increment();
+    }
+
+    /** A record was processed at wall time {@code nowMs}; its own time was {@code recordTimeMs}. */
+    public void processed(long recordTimeMs, long nowMs) {
+        lastProcessedSeconds.set(nowMs / 1000.0);
+        if (recordTimeMs > 0 && nowMs >= recordTimeMs) {
+            processingDelay.record((nowMs - recordTimeMs) / 1000.0);
+        }
+    }
+
+    public void consumerLag(double records) {
+        consumerLag.set(records);
+    }
+
+    public void streamsRunning(boolean running) {
+        streamsRunning.set(running ? 1 : 0);
+    }
+
+    // ---- alerts ---------------------------------------------------------------------------------------------
+
+    /** An alert episode fired (counted once per episode, escalations included). */
+    public void alertFired(Alert alert) {
+        Counter.builder("runwatch_alerts").description("Alert episodes fired, per type and severity")
+                .tags("type", alert.type().name(), "severity", alert.severity().name())
+                .register(registry).increment();
+    }
+
+    /** Number of open episodes with these labels; the series is removed when it reaches zero. */
+    public void alertActive(String run, String type, String severity, int openEpisodes) {
+        Tags tags = Tags.of("run", run, "type", type, "severity", severity);
+        if (openEpisodes <= 0) {
+            remove("runwatch_alert_active", tags);
+        } else {
+            gauge("runwatch_alert_active", "Open alert episodes (1 while firing)", tags).set(openEpisodes);
+        }
+    }
+
+    // ---- training steps -------------------------------------------------------------------------------
+
+    public void trainingStep(MetricPoint p) {
+        Tags run = Tags.of("run", p.run());
+        gauge("runwatch_run_step", "Newest training step of the run", run).set(p.step());
+        gauge("runwatch_run_last_seen_timestamp_seconds", "Record time (epoch s) of the run's newest record", run)
+                .set(p.timeMs() / 1000.0);
+        setIfPresent("runwatch_run_loss", "Training loss at the newest step", run, p.loss());
+        setIfPresent("runwatch_run_grad_norm", "Global gradient norm at the newest step", run, p.gradNorm());
+        setIfPresent("runwatch_run_lr", "Learning rate at the newest step", run, p.lr());
+        setIfPresent("runwatch_run_tokens_per_second", "Training throughput at the newest step", run,
+                p.tokensPerS());
+        p.groups().forEach((group, stats) -> {
+            Tags tags = run.and("group", group);
+            setIfPresent("runwatch_group_grad_norm", "Gradient norm of a parameter group", tags, stats.gradNorm());
+            setIfPresent("runwatch_group_update_rms_over_lr", "RMS of a group's Adam update divided by the LR",
+                    tags, stats.updateRmsOverLr());
+        });
+    }
+
+    /** The run's last-seen time, for records (events) that carry no metrics. */
+    public void runSeen(String run, long timeMs) {
+        gauge("runwatch_run_last_seen_timestamp_seconds", "Record time (epoch s) of the run's newest record",
+                Tags.of("run", run)).set(timeMs / 1000.0);
+    }
+
+    public void lossSpikeCounted(String run) {
+        counterCell("runwatch_loss_spikes_total", "Single-step loss outliers (bad batches) seen in the run", run)
+                .incrementAndGet();
+    }
+
+    public void lossSpikeRate(String run, double spikesPerThousandSteps) {
+        gauge("runwatch_run_loss_spike_rate", "Loss outliers per 1000 logged steps, recent window",
+                Tags.of("run", run)).set(spikesPerThousandSteps);
+    }
+
+    // ---- evaluations --------------------------------------------------------------------------------
+
+    public void evalOutcome(EvalOutcome outcome) {
+        var g = outcome.trajectory();
+        if (g != null) {
+            Tags tags = Tags.of("run", g.run(), "benchmark", g.benchmark(), "metric", g.metric());
+            setIfFinite("runwatch_eval_score", "Latest score of a benchmark metric", tags, g.score());
+            setIfFinite("runwatch_eval_noise", "Noise estimate of a benchmark trajectory, in score units", tags,
+                    g.noise());
+            setIfFinite("runwatch_eval_regression_z", "Drop below the trajectory's recent best, in noise units",
+                    tags, g.regressionZ());
+            setIfFinite("runwatch_eval_kendall_tau", "Kendall tau between step and score", tags.and("window", "all"),
+                    g.kendallTauAll());
+            setIfFinite("runwatch_eval_kendall_tau", "Kendall tau between step and score",
+                    tags.and("window", String.valueOf(g.kendallWindow())), g.kendallTauWindow());
+        }
+        String run = g != null ? g.run() : null;
+        if (run != null) {
+            outcome.capabilities().forEach((capability, score) -> setIfFinite("runwatch_eval_capability_score",
+                    "Mean normalised score of a capability's benchmarks", Tags.of("run", run, "capability",
+                            capability), score));
+            if (outcome.weakestCapability() != null) {
+                for (Meter m : List.copyOf(registry.getMeters())) {
+                    if (m.getId().getName().equals("runwatch_eval_weakest_capability")
+                            && run.equals(m.getId().getTag("run"))
+                            && !outcome.weakestCapability().equals(m.getId().getTag("capability"))) {
+                        remove(m);
+                    }
+                }
+                Double score = outcome.capabilities().get(outcome.weakestCapability());
+                gauge("runwatch_eval_weakest_capability", "Score of the run's weakest capability",
+                        Tags.of("run", run, "capability", outcome.weakestCapability()))
+                        .set(score == null ? Double.NaN : score);
+            }
+        }
+    }
+
+    // ---- liveness -------------------------------------------------------------------------------------
+
+    public void goodput(String run, double ratio, long lostSteps) {
+        setIfFinite("runwatch_run_goodput_ratio", "Share of wall time since start spent making new progress",
+                Tags.of("run", run), ratio);
+        AtomicLong lost = counterCell("runwatch_run_lost_steps_total", "Steps redone after rewinds", run);
+        lost.set(Math.max(lost.get(), lostSteps));
+    }
+
+    // ---- lifecycle -----------------------------------------------------------------------------------
+
+    /** Removes every series of a run (after its end or its retention). */
+    public void removeRun(String run) {
+        for (Meter meter : List.copyOf(registry.getMeters())) {
+            if (run.equals(meter.getId().getTag("run"))) {
+                remove(meter);
+            }
+        }
+    }
+
+    // ---- plumbing ------------------------------------------------------------------------------------
+
+    private void setIfPresent(String name, String description, Tags tags, Double value) {
+        if (value != null) {
+            gauge(name, description, tags).set(value);
+        }
+    }
+
+    private void setIfFinite(String name, String description, Tags tags, double value) {
+        if (Double.isFinite(value)) {
+            gauge(name, description, tags).set(value);
+        }
+    }
+
+    private DoubleCell gauge(String name, String description, Tags tags) {
+        return cells.computeIfAbsent(key(name, tags), k -> {
+            DoubleCell cell = new DoubleCell(Double.NaN);
+            Gauge.builder(name, cell, DoubleCell::get).description(description).tags(tags)
+                    .strongReference(true).register(registry);
+            return cell;
+        });
+    }
+
+    private AtomicLong counterCell(String name, String description, String run) {
+        Tags tags = Tags.of("run", run);
+        return monotonic.computeIfAbsent(key(name, tags), k -> {
+            AtomicLong cell = new AtomicLong();
+            // Registered without the _total suffix: Prometheus naming adds it to counters.
+            FunctionCounter.builder(name.replaceFirst("_total$", ""), cell, AtomicLong::doubleValue)
+                    .description(description).tags(tags).register(registry);
+            return cell;
+        });
+    }
+
+    private void remove(String name, Tags tags) {
+        Meter meter = registry.find(name).tags(tags).meter();
+        if (meter != null) {
+            remove(meter);
+        }
+    }
+
+    private void remove(Meter meter) {
+        registry.remove(meter);
+        String name = meter.getId().getName();
+        Tags tags = Tags.of(meter.getId().getTags());
+        cells.remove(key(name, tags));
+        monotonic.remove(key(name + "_total", tags));
+    }
+
+    private static String key(String name, Tags tags) {
+        StringBuilder sb = new StringBuilder(name);
+        tags.stream().sorted().forEach(t -> sb.append('|').append(t.getKey()).append('=').append(t.getValue()));
+        return sb.toString();
+    }
+
+    /** A mutable double a gauge reads. */
+    static final class DoubleCell {
+        private volatile double value;
+
+        DoubleCell(double initial) {
+            this.value = initial;
+        }
+
+        double get() {
+            return value;
+        }
+
+        void set(double v) {
+            value = v;
+        }
+    }
+}
