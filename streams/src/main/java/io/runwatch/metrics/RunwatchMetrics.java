@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * runwatch_records_rejected_total{topic,reason}       records sent to the dead-letter topic
  * runwatch_alerts_total{type,severity}                alert episodes fired
  * runwatch_alert_active{run,type,severity}            open episodes (series removed when none is open)
+ * runwatch_alert_rollback_to_step{run,type}           rollback target of the newest open episode of a type
  * runwatch_run_step{run}                              newest step
  * runwatch_run_loss{run}, runwatch_run_grad_norm{run}, runwatch_run_lr{run}, runwatch_run_tokens_per_second{run}
  * runwatch_run_last_seen_timestamp_seconds{run}       record time of the newest record
@@ -113,6 +114,17 @@ public final class RunwatchMetrics {
             remove("runwatch_alert_active", tags);
         } else {
             gauge("runwatch_alert_active", "Open alert episodes (1 while firing)", tags).set(openEpisodes);
+        }
+    }
+
+    /** Rollback target of an open episode; null removes the series (episode resolved). */
+    public void alertRollback(String run, String type, Long rollbackToStep) {
+        Tags tags = Tags.of("run", run, "type", type);
+        if (rollbackToStep == null) {
+            remove("runwatch_alert_rollback_to_step", tags);
+        } else {
+            gauge("runwatch_alert_rollback_to_step", "Checkpoint step to roll back to for an open episode", tags)
+                    .set(rollbackToStep);
         }
     }
 
