@@ -61,6 +61,10 @@ public final class Settings {
     public static final Setting RUNBOOK_BASE_URL = string("alerts.runbook.base.url", "alerts/runbook.md",
             "Prefix of the runbook link in every alert; the alert type is appended as #anchor.");
 
+    public static final Setting ALERT_COOLDOWN_S = longValue("alerts.cooldown.s", 600, 0, 604_800,
+            "After an episode resolves, a new ticket or notice of the same type and subject is held back this "
+                    + "long (record time) so a flapping signal does not re-open tickets. Pages are never held.");
+
     // ---- metrics ---------------------------------------------------------------------------------------
     public static final Setting RUN_RETENTION_S = longValue("metrics.run.retention.s", 3_600, 1, 31_536_000,
             "A run's per-run series are removed this long after its end event or its last record.");

@@ -1,0 +1,62 @@
+package io.runwatch.topology;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The alert lifecycle's memory for one run: which episodes are open, which were recently closed or
+ * suppressed (so a replay does not fire them again), and when each (type, subject) last resolved (cooldown).
+ * Bounded: the closed-id memory keeps the newest {@link #MEMORY} ids.
+ */
+public final class AlertBook {
+    static final int MEMORY = 256;
+
+    /** Open episodes by id. */
+    public HashMap<String, OpenEpisode> open = new HashMap<>();
+    /** Ids already closed or suppressed, oldest first. */
+    public ArrayDeque<String> closed = new ArrayDeque<>();
+    /** "type|subject" → record time of the last resolve, for the cooldown. */
+    public HashMap<String, Long> lastResolvedMs = new HashMap<>();
+
+    public static final class OpenEpisode {
+        public String type;
+        public String severity;
+        public Long rollbackToStep;
+        public long firedAtMs;
+    }
+
+    void remember(String id) {
+        closed.remove(id);
+        closed.addLast(id);
+        while (closed.size() > MEMORY) {
+            closed.removeFirst();
+        }
+    }
+
+    int openCount(String type, String severity) {
+        int n = 0;
+        for (OpenEpisode e : open.values()) {
+            if (e.type.equals(type) && e.severity.equals(severity)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Rollback target of the newest open episode of a type, or null. */
+    Long newestRollback(String type) {
+        OpenEpisode newest = null;
+        for (OpenEpisode e : open.values()) {
+            if (e.type.equals(type) && e.rollbackToStep != null
+                    && (newest == null || e.firedAtMs >= newest.firedAtMs)) {
+                newest = e;
+            }
+        }
+        return newest == null ? null : newest.rollbackToStep;
+    }
+
+    Map<String, OpenEpisode> openEpisodes() {
+        return open;
+    }
+}

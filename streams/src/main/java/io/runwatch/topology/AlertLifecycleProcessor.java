@@ -1,0 +1,103 @@
+package io.runwatch.topology;
+
+import io.runwatch.core.Alert;
+import io.runwatch.core.Severity;
+import io.runwatch.metrics.RunwatchMetrics;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The last gate before {@code runwatch.alerts}: one firing and one resolved per episode id, whatever the
+ * detectors repeat after a replay or restart; a per-type cooldown against flapping tickets and notices
+ * (pages are never held back); and the {@code runwatch_alert_active} gauges mirroring the open episodes,
+ * rebuilt from the store when the application restarts.
+ *
+ * <p>Info alerts are notices: written and counted, never open, so they never show as active.
+ */
+final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, String, Alert> {
+    static final String STORE = "alert-book";
+
+    private final RunwatchMetrics metrics;
+    private final String runbookBase;
+    private final long cooldownMs;
+    private KeyValueStore<String, AlertBook> store;
+
+    AlertLifecycleProcessor(RunwatchMetrics metrics, String runbookBase, long cooldownMs) {
+        this.metrics = metrics;
+        this.runbookBase = runbookBase;
+        this.cooldownMs = cooldownMs;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Alert> context) {
+        super.init(context);
+        store = context.getStateStore(STORE);
+        try (KeyValueIterator<String, AlertBook> it = store.all()) {
+            it.forEachRemaining(entry -> entry.value.open.forEach((id, episode) -> {
+                metrics.alertActive(entry.key, episode.type, episode.severity,
+                        entry.value.openCount(episode.type, episode.severity));
+                metrics.alertRollback(entry.key, episode.type, entry.value.newestRollback(episode.type));
+            }));
+        }
+    }
+
+    @Override
+    public void process(Record<String, Alert> record) {
+        Alert alert = record.value().withRunbook(runbookBase + "#" + record.value().type().runbookAnchor());
+        String run = alert.run();
+        AlertBook book = TrainingProcessor.getOrNew(store, run, AlertBook::new);
+        boolean emit = alert.isFiring() ? admitFiring(book, alert) : admitResolved(book, alert);
+        store.put(run, book);
+        if (!emit) {
+            return;
+        }
+        String type = alert.type().name();
+        String severity = alert.severity().name();
+        if (alert.isFiring()) {
+            metrics.alertFired(alert);
+        }
+        if (alert.severity() != Severity.info) {
+            metrics.alertActive(run, type, severity, book.openCount(type, severity));
+            metrics.alertRollback(run, type, book.newestRollback(type));
+        }
+        context().forward(record.withKey(run).withValue(alert));
+    }
+
+    private boolean admitFiring(AlertBook book, Alert alert) {
+        if (book.open.containsKey(alert.id()) || book.closed.contains(alert.id())) {
+            return false; // the same episode again (replay after a rewind or restart)
+        }
+        String cooldownKey = alert.type() + "|" + alert.subject();
+        Long lastResolved = book.lastResolvedMs.get(cooldownKey);
+        if (alert.severity() != Severity.page && lastResolved != null
+                && alert.timeMs() - lastResolved < cooldownMs) {
+            book.remember(alert.id()); // suppressed: its resolve must be swallowed too
+            return false;
+        }
+        if (alert.severity() == Severity.info) {
+            book.remember(alert.id());
+            return true;
+        }
+        AlertBook.OpenEpisode episode = new AlertBook.OpenEpisode();
+        episode.type = alert.type().name();
+        episode.severity = alert.severity().name();
+        episode.rollbackToStep = alert.rollbackToStep();
+        episode.firedAtMs = alert.timeMs();
+        book.open.put(alert.id(), episode);
+        return true;
+    }
+
+    private boolean admitResolved(AlertBook book, Alert alert) {
+        if (book.open.remove(alert.id()) == null) {
+            return false; // never opened here (suppressed, a notice, or already resolved)
+        }
+        book.remember(alert.id());
+        // Forget cooldowns that have run out, so the map stays as small as the set of flapping subjects.
+        book.lastResolvedMs.values().removeIf(resolvedAt -> alert.timeMs() - resolvedAt >= cooldownMs);
+        book.lastResolvedMs.put(alert.type() + "|" + alert.subject(), alert.timeMs());
+        return true;
+    }
+}

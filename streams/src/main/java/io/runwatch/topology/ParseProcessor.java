@@ -1,0 +1,54 @@
+package io.runwatch.topology;
+
+import io.runwatch.contract.InputParser;
+import io.runwatch.contract.ParseResult;
+import io.runwatch.metrics.RunwatchMetrics;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+
+/**
+ * Applies the input contract to raw records of one input topic. Valid records go on as {@link Parsed} inputs
+ * keyed by the producer's key; refused ones become dead letters with their origin and reason. Never throws.
+ */
+final class ParseProcessor extends ContextualProcessor<byte[], byte[], String, Parsed> {
+    private final InputParser.Kind kind;
+    private final InputParser parser;
+    private final RunwatchMetrics metrics;
+
+    ParseProcessor(InputParser.Kind kind, InputParser parser, RunwatchMetrics metrics) {
+        this.kind = kind;
+        this.parser = parser;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Parsed> context) {
+        super.init(context);
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        RecordMetadata origin = context().recordMetadata().orElse(null);
+        String topic = origin != null ? origin.topic() : kind.name().toLowerCase();
+        metrics.recordRead(topic);
+        String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        ParseResult result = parser.parse(kind, record.value(), record.timestamp());
+        if (result.isOk()) {
+            metrics.processed(result.input().timeMs(), context().currentSystemTimeMs());
+            context().forward(record.withKey(key).withValue(new Parsed(result.input(), null)));
+            return;
+        }
+        metrics.recordRejected(topic, result.rejection().reason());
+        byte[] bytes = record.value() == null ? new byte[0] : record.value();
+        String text = result.rejection().reason().equals("not_utf8") ? null
+                : new String(bytes, StandardCharsets.UTF_8);
+        DeadLetter letter = new DeadLetter(topic, origin != null ? origin.partition() : -1,
+                origin != null ? origin.offset() : -1, record.timestamp(), key, result.rejection().reason(),
+                result.rejection().detail(), Base64.getEncoder().encodeToString(bytes), text);
+        context().forward(record.withKey(key).withValue(new Parsed(null, letter)));
+    }
+}

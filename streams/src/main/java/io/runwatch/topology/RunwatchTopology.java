@@ -1,0 +1,119 @@
+package io.runwatch.topology;
+
+import io.runwatch.config.Settings;
+import io.runwatch.contract.InputParser;
+import io.runwatch.core.Alert;
+import io.runwatch.core.RunInput;
+import io.runwatch.core.evals.EvalMonitor;
+import io.runwatch.core.evals.EvalRunState;
+import io.runwatch.core.liveness.LivenessMonitor;
+import io.runwatch.core.liveness.LivenessState;
+import io.runwatch.core.training.TrainingHealthMonitor;
+import io.runwatch.core.training.TrainingState;
+import io.runwatch.metrics.RunwatchMetrics;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The one entry point that builds runwatch's topology, used alike by {@code run}, {@code demo}, {@code backtest}
+ * and the tests:
+ * <pre>
+ * runwatch.metrics ─parse─┐                                   ┌─ dead letters ─► runwatch.deadletter
+ * runwatch.events  ─parse─┼─ by run ─► training + liveness ─┐ │
+ * runwatch.evals   ─parse─┴─ by run ─► evaluations ─────────┴─► alert lifecycle ─► runwatch.alerts
+ * </pre>
+ * Records whose key is not their run id are re-keyed through a repartition topic so that one task sees a run.
+ */
+public final class RunwatchTopology {
+    /** Which clock drives the silence checks: wall-clock live, record time when replaying recorded files. */
+    public enum Clock { WALL, RECORD }
+
+    private RunwatchTopology() {
+    }
+
+    public static void build(StreamsBuilder builder, Settings settings, RunwatchMetrics metrics, Clock clock,
+                             boolean persistentStores) {
+        InputParser parser = new InputParser(settings.integer(Settings.MAX_RECORD_BYTES));
+        Serde<RunInput> inputSerde = new JsonSerde<>(RunInput.class);
+
+        KStream<String, RunInput> trainingInputs = parsed(builder, Topics.METRICS, InputParser.Kind.METRICS, parser,
+                metrics, inputSerde, "metrics")
+                .merge(parsed(builder, Topics.EVENTS, InputParser.Kind.EVENTS, parser, metrics, inputSerde, "events"),
+                        Named.as("merge-metrics-and-events"));
+        KStream<String, RunInput> evalInputs = parsed(builder, Topics.EVALS, InputParser.Kind.EVALS, parser, metrics,
+                inputSerde, "evals");
+
+        // Training and liveness share one processor: both must see a run's metrics and events in one order.
+        addStore(builder, TrainingProcessor.TRAINING_STORE, TrainingState.class, persistentStores);
+        addStore(builder, TrainingProcessor.LIVENESS_STORE, LivenessState.class, persistentStores);
+        addStore(builder, TrainingProcessor.ACTIVITY_STORE, RunActivity.class, persistentStores);
+        Duration tick = Duration.ofMillis(settings.longValue(Settings.TICK_INTERVAL_MS));
+        Duration retention = Duration.ofSeconds(settings.longValue(Settings.RUN_RETENTION_S));
+        PunctuationType tickClock = clock == Clock.WALL ? PunctuationType.WALL_CLOCK_TIME
+                : PunctuationType.STREAM_TIME;
+        KStream<String, Alert> trainingAlerts = trainingInputs.process(
+                () -> new TrainingProcessor(new TrainingHealthMonitor(settings.training()),
+                        new LivenessMonitor(settings.liveness()), metrics, tickClock, tick, retention),
+                Named.as("training-and-liveness"),
+                TrainingProcessor.TRAINING_STORE, TrainingProcessor.LIVENESS_STORE, TrainingProcessor.ACTIVITY_STORE);
+
+        addStore(builder, EvalProcessor.EVAL_STORE, EvalRunState.class, persistentStores);
+        KStream<String, Alert> evalAlerts = evalInputs.process(
+                () -> new EvalProcessor(new EvalMonitor(settings.evals()), metrics),
+                Named.as("evaluations"), EvalProcessor.EVAL_STORE);
+
+        // Both alert streams are keyed by run and co-partitioned with the inputs: no repartition needed.
+        addStore(builder, AlertLifecycleProcessor.STORE, AlertBook.class, persistentStores);
+        trainingAlerts.merge(evalAlerts, Named.as("merge-alerts"))
+                .process(() -> new AlertLifecycleProcessor(metrics, settings.string(Settings.RUNBOOK_BASE_URL),
+                                settings.longValue(Settings.ALERT_COOLDOWN_S) * 1000),
+                        Named.as("alert-lifecycle"), AlertLifecycleProcessor.STORE)
+                .to(Topics.ALERTS.name(), Produced.with(Topics.ALERTS.keySerde(), Topics.ALERTS.valueSerde())
+                        .withName("to-alerts"));
+    }
+
+    /** Source → contract check → dead letters out, valid inputs keyed by run (re-keyed when the key differs). */
+    private static KStream<String, RunInput> parsed(StreamsBuilder builder, Topics.Topic<byte[], byte[]> topic,
+                                                    InputParser.Kind kind, InputParser parser,
+                                                    RunwatchMetrics metrics, Serde<RunInput> inputSerde,
+                                                    String name) {
+        KStream<String, Parsed> parsed = builder
+                .stream(topic.name(), Consumed.with(topic.keySerde(), topic.valueSerde()).withName(name + "-source"))
+                .process(() -> new ParseProcessor(kind, parser, metrics), Named.as(name + "-parse"));
+        Map<String, KStream<String, Parsed>> branches = parsed.split(Named.as(name + "-"))
+                .branch((key, value) -> !value.isOk(), Branched.as("rejected"))
+                .branch((key, value) -> value.input().run().equals(key), Branched.as("keyed-by-run"))
+                .defaultBranch(Branched.as("needs-rekey"));
+        branches.get(name + "-rejected")
+                .mapValues(Parsed::deadLetter, Named.as(name + "-dead-letter"))
+                .to(Topics.DEAD_LETTER.name(), Produced.with(Topics.DEAD_LETTER.keySerde(),
+                        Topics.DEAD_LETTER.valueSerde()).withName(name + "-to-dead-letter"));
+        KStream<String, RunInput> keyed = branches.get(name + "-keyed-by-run")
+                .mapValues(Parsed::input, Named.as(name + "-input"));
+        KStream<String, RunInput> rekeyed = branches.get(name + "-needs-rekey")
+                .map((key, value) -> org.apache.kafka.streams.KeyValue.pair(value.input().run(), value.input()),
+                        Named.as(name + "-key-by-run"))
+                .repartition(Repartitioned.with(Serdes.String(), inputSerde).withName(name + "-by-run"));
+        return keyed.merge(rekeyed, Named.as(name + "-merge-rekeyed"));
+    }
+
+    private static <T> void addStore(StreamsBuilder builder, String name, Class<T> type, boolean persistent) {
+        KeyValueBytesStoreSupplier supplier = persistent ? Stores.persistentKeyValueStore(name)
+                : Stores.inMemoryKeyValueStore(name);
+        // Changelogged (the default): state survives a restart or a move to another instance.
+        builder.addStateStore(Stores.keyValueStoreBuilder(supplier, Serdes.String(), new JsonSerde<>(type))
+                .withLoggingEnabled(Map.of()));
+    }
+}

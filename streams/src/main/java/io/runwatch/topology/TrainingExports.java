@@ -1,0 +1,15 @@
+package io.runwatch.topology;
+
+import io.runwatch.core.training.TrainingHealthMonitor;
+import io.runwatch.core.training.TrainingState;
+import io.runwatch.metrics.RunwatchMetrics;
+
+/** Copies the training detectors' exported numbers (spike counts and rate) into the metrics layer. */
+final class TrainingExports {
+    private TrainingExports() {
+    }
+
+    static void export(RunwatchMetrics metrics, String run, TrainingState state, TrainingHealthMonitor monitor) {
+        // Filled in when the spike detectors land (loss spike count and rate).
+    }
+}

@@ -1,0 +1,134 @@
+package io.runwatch.topology;
+
+import io.runwatch.core.Alert;
+import io.runwatch.core.MetricPoint;
+import io.runwatch.core.RunEvent;
+import io.runwatch.core.RunEventType;
+import io.runwatch.core.RunInput;
+import io.runwatch.core.liveness.LivenessMonitor;
+import io.runwatch.core.liveness.LivenessState;
+import io.runwatch.core.training.TrainingHealthMonitor;
+import io.runwatch.core.training.TrainingState;
+import io.runwatch.metrics.RunwatchMetrics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Runs the training-health and liveness detectors over one run's merged metrics and events, with their state
+ * in changelogged stores keyed by run. A punctuator checks silence (stalls) and expires idle runs' series.
+ */
+final class TrainingProcessor extends ContextualProcessor<String, RunInput, String, Alert> {
+    static final String TRAINING_STORE = "training-state";
+    static final String LIVENESS_STORE = "liveness-state";
+    static final String ACTIVITY_STORE = "training-run-activity";
+
+    private final TrainingHealthMonitor training;
+    private final LivenessMonitor liveness;
+    private final RunwatchMetrics metrics;
+    private final PunctuationType tickClock;
+    private final Duration tickInterval;
+    private final long retentionMs;
+    private KeyValueStore<String, TrainingState> trainingStore;
+    private KeyValueStore<String, LivenessState> livenessStore;
+    private KeyValueStore<String, RunActivity> activityStore;
+
+    TrainingProcessor(TrainingHealthMonitor training, LivenessMonitor liveness, RunwatchMetrics metrics,
+                      PunctuationType tickClock, Duration tickInterval, Duration retention) {
+        this.training = training;
+        this.liveness = liveness;
+        this.metrics = metrics;
+        this.tickClock = tickClock;
+        this.tickInterval = tickInterval;
+        this.retentionMs = retention.toMillis();
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Alert> context) {
+        super.init(context);
+        trainingStore = context.getStateStore(TRAINING_STORE);
+        livenessStore = context.getStateStore(LIVENESS_STORE);
+        activityStore = context.getStateStore(ACTIVITY_STORE);
+        context.schedule(tickInterval, tickClock, this::tick);
+    }
+
+    @Override
+    public void process(Record<String, RunInput> record) {
+        RunInput input = record.value();
+        String run = input.run();
+        TrainingState trainingState = getOrNew(trainingStore, run, TrainingState::new);
+        LivenessState livenessState = getOrNew(livenessStore, run, LivenessState::new);
+        List<Alert> alerts = new ArrayList<>();
+        if (input.metric() != null) {
+            MetricPoint point = input.metric();
+            alerts.addAll(training.onMetric(trainingState, point));
+            alerts.addAll(liveness.onMetric(livenessState, point));
+            if (point.step() >= trainingState.lastStep) {
+                metrics.trainingStep(point);
+            }
+            TrainingExports.export(metrics, run, trainingState, training);
+        } else {
+            RunEvent event = input.event();
+            alerts.addAll(training.onEvent(trainingState, event));
+            alerts.addAll(liveness.onEvent(livenessState, event));
+            metrics.runSeen(run, event.timeMs());
+        }
+        trainingStore.put(run, trainingState);
+        livenessStore.put(run, livenessState);
+        touch(run, input.timeMs(), input.event() != null && input.event().type() == RunEventType.end);
+        for (Alert alert : alerts) {
+            context().forward(new Record<>(run, alert, record.timestamp()));
+        }
+    }
+
+    /** Silence checks, goodput gauges and series expiry, on the configured clock. */
+    private void tick(long nowMs) {
+        List<KeyValue<String, LivenessState>> runs = new ArrayList<>();
+        try (KeyValueIterator<String, LivenessState> it = livenessStore.all()) {
+            it.forEachRemaining(runs::add);
+        }
+        for (KeyValue<String, LivenessState> entry : runs) {
+            String run = entry.key;
+            LivenessState state = entry.value;
+            List<Alert> alerts = liveness.onTick(state, nowMs);
+            livenessStore.put(run, state);
+            metrics.goodput(run, liveness.goodputRatio(state, nowMs), liveness.lostSteps(state));
+            for (Alert alert : alerts) {
+                context().forward(new Record<>(run, alert, nowMs));
+            }
+            RunActivity activity = activityStore.get(run);
+            if (activity != null && activity.expired(nowMs, retentionMs)) {
+                metrics.removeRun(run);
+                if (activity.endedAtMs >= 0) {
+                    // An ended run will not come back: drop its state so stores stay bounded.
+                    trainingStore.delete(run);
+                    livenessStore.delete(run);
+                    activityStore.delete(run);
+                }
+            }
+        }
+    }
+
+    private void touch(String run, long timeMs, boolean ended) {
+        RunActivity activity = getOrNew(activityStore, run, RunActivity::new);
+        activity.lastSeenMs = Math.max(activity.lastSeenMs, timeMs);
+        if (ended) {
+            activity.endedAtMs = timeMs;
+        } else if (activity.endedAtMs >= 0 && timeMs > activity.endedAtMs) {
+            activity.endedAtMs = -1; // the run was restarted after its end event
+        }
+        activityStore.put(run, activity);
+    }
+
+    static <T> T getOrNew(KeyValueStore<String, T> store, String key, java.util.function.Supplier<T> fresh) {
+        T value = store.get(key);
+        return value != null ? value : fresh.get();
+    }
+}
