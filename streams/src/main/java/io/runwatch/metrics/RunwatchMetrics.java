@@ -212,10 +212,13 @@ public final class RunwatchMetrics {
 
     // ---- lifecycle -----------------------------------------------------------------------------------
 
-    /** Removes every series of a run (after its end or its retention). */
+    /**
+     * Removes a run's series after its end or its retention, except its open alerts: those belong to the alert
+     * lifecycle and go only when resolved (a run silent for hours may be exactly the one paging).
+     */
     public void removeRun(String run) {
         for (Meter meter : List.copyOf(registry.getMeters())) {
-            if (run.equals(meter.getId().getTag("run"))) {
+            if (run.equals(meter.getId().getTag("run")) && !meter.getId().getName().startsWith("runwatch_alert_")) {
                 remove(meter);
             }
         }

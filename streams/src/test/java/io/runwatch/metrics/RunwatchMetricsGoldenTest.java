@@ -1,0 +1,109 @@
+package io.runwatch.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.runwatch.core.Alert;
+import io.runwatch.core.AlertType;
+import io.runwatch.core.GroupStats;
+import io.runwatch.core.MetricPoint;
+import io.runwatch.core.Severity;
+import io.runwatch.core.evals.EvalGauges;
+import io.runwatch.core.evals.EvalOutcome;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Pins every series name and type that alerts/ and grafana/ depend on. */
+class RunwatchMetricsGoldenTest {
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final RunwatchMetrics metrics = new RunwatchMetrics(registry);
+
+    private void touchEverySeries() {
+        metrics.recordRead("runwatch.metrics");
+        metrics.recordRejected("runwatch.metrics", "malformed_json");
+        metrics.processed(1_000, 3_000);
+        metrics.consumerLag(5);
+        metrics.streamsRunning(true);
+        Alert alert = Alert.firing("r", AlertType.divergence, Severity.page, 10).rollbackTo(5L).build();
+        metrics.alertFired(alert);
+        metrics.alertActive("r", "divergence", "page", 1);
+        metrics.alertRollback("r", "divergence", 5L);
+        metrics.trainingStep(MetricPoint.ofLoss("r", 10, 2_000, 2.5).withGradNorm(1.0).withLr(1e-3)
+                .withThroughput(1e5, 0.5).withGroups(Map.of("embed", new GroupStats(0.1, 0.2, 3.0))));
+        metrics.lossSpikeCounted("r");
+        metrics.lossSpikeRate("r", 0.5);
+        metrics.evalOutcome(new EvalOutcome(List.of(), new EvalGauges("r", "arc_easy", "acc", 0.5, 0.01, 0.8, 0.6,
+                10, 1.5), Map.of("knowledge", 0.3, "reasoning", 0.2), "reasoning"));
+        metrics.goodput("r", 0.95, 300);
+    }
+
+    @Test
+    void exposesExactlyTheDocumentedSeries() {
+        touchEverySeries();
+        String types = registry.scrape().lines().filter(l -> l.startsWith("# TYPE"))
+                .sorted().collect(Collectors.joining("\n"));
+        assertThat(types).isEqualTo("""
+                # TYPE runwatch_alert_active gauge
+                # TYPE runwatch_alert_rollback_to_step gauge
+                # TYPE runwatch_alerts_total counter
+                # TYPE runwatch_consumer_lag_records gauge
+                # TYPE runwatch_eval_capability_score gauge
+                # TYPE runwatch_eval_kendall_tau gauge
+                # TYPE runwatch_eval_noise gauge
+                # TYPE runwatch_eval_regression_z gauge
+                # TYPE runwatch_eval_score gauge
+                # TYPE runwatch_eval_weakest_capability gauge
+                # TYPE runwatch_group_grad_norm gauge
+                # TYPE runwatch_group_update_rms_over_lr gauge
+                # TYPE runwatch_last_processed_timestamp_seconds gauge
+                # TYPE runwatch_loss_spikes_total counter
+                # TYPE runwatch_processing_delay_seconds summary
+                # TYPE runwatch_processing_delay_seconds_max gauge
+                # TYPE runwatch_records_rejected_total counter
+                # TYPE runwatch_records_total counter
+                # TYPE runwatch_run_goodput_ratio gauge
+                # TYPE runwatch_run_grad_norm gauge
+                # TYPE runwatch_run_last_seen_timestamp_seconds gauge
+                # TYPE runwatch_run_loss gauge
+                # TYPE runwatch_run_loss_spike_rate gauge
+                # TYPE runwatch_run_lost_steps_total counter
+                # TYPE runwatch_run_lr gauge
+                # TYPE runwatch_run_step gauge
+                # TYPE runwatch_run_tokens_per_second gauge
+                # TYPE runwatch_streams_running gauge""");
+        assertThat(registry.scrape()).contains(
+                "runwatch_eval_kendall_tau{benchmark=\"arc_easy\",metric=\"acc\",run=\"r\",window=\"all\"} 0.8",
+                "runwatch_eval_kendall_tau{benchmark=\"arc_easy\",metric=\"acc\",run=\"r\",window=\"10\"} 0.6",
+                "runwatch_eval_weakest_capability{capability=\"reasoning\",run=\"r\"} 0.2",
+                "runwatch_run_lost_steps_total{run=\"r\"} 300.0",
+                "runwatch_processing_delay_seconds_count 1");
+    }
+
+    @Test
+    void removingARunRemovesItsSeriesButNotItsOpenAlerts() {
+        touchEverySeries();
+        metrics.trainingStep(MetricPoint.ofLoss("other", 1, 1, 3.0));
+        metrics.removeRun("r");
+        String scrape = registry.scrape();
+        assertThat(scrape.lines().filter(l -> l.contains("run=\"r\"")).toList()).containsExactlyInAnyOrder(
+                "runwatch_alert_active{run=\"r\",severity=\"page\",type=\"divergence\"} 1.0",
+                "runwatch_alert_rollback_to_step{run=\"r\",type=\"divergence\"} 5.0");
+        assertThat(scrape).contains("runwatch_run_loss{run=\"other\"} 3.0", "runwatch_records_total");
+        // A removed run that reports again gets its series back.
+        metrics.trainingStep(MetricPoint.ofLoss("r", 11, 3_000, 2.4));
+        assertThat(registry.scrape()).contains("runwatch_run_loss{run=\"r\"} 2.4");
+    }
+
+    @Test
+    void theWeakestCapabilityGaugeFollowsTheWeakestOne() {
+        metrics.evalOutcome(new EvalOutcome(List.of(), new EvalGauges("r", "b", "acc", 0.5, 0, 0, 0, 10, 0),
+                Map.of("code", 0.1, "knowledge", 0.4), "code"));
+        metrics.evalOutcome(new EvalOutcome(List.of(), new EvalGauges("r", "b", "acc", 0.5, 0, 0, 0, 10, 0),
+                Map.of("code", 0.6, "knowledge", 0.4), "knowledge"));
+        assertThat(registry.scrape()).contains("runwatch_eval_weakest_capability{capability=\"knowledge\",run=\"r\"} 0.4")
+                .doesNotContain("runwatch_eval_weakest_capability{capability=\"code\"");
+    }
+}
