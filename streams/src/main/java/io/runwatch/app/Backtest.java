@@ -99,7 +99,7 @@ public final class Backtest {
         ordered.sort(Comparator.comparingLong(Line::timeMs));
         StreamsBuilder builder = new StreamsBuilder();
         RunwatchMetrics metrics = new RunwatchMetrics(new SimpleMeterRegistry());
-        RunwatchTopology.build(builder, settings, metrics, RunwatchTopology.Clock.RECORD, false);
+        RunwatchTopology.build(builder, settings, metrics, RunwatchTopology.Mode.REPLAY);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "runwatch-backtest");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "backtest:9092");

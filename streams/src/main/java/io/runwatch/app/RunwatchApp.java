@@ -64,7 +64,7 @@ public final class RunwatchApp implements AutoCloseable {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RunwatchMetrics metrics = new RunwatchMetrics(registry);
         StreamsBuilder builder = new StreamsBuilder();
-        RunwatchTopology.build(builder, settings, metrics, RunwatchTopology.Clock.WALL, true);
+        RunwatchTopology.build(builder, settings, metrics, RunwatchTopology.Mode.LIVE);
         Properties props = streamsProperties(settings, options);
         KafkaStreams streams = new KafkaStreams(builder.build(props), props);
         streams.setStateListener((now, before) -> {

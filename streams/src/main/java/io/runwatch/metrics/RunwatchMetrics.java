@@ -43,6 +43,7 @@ public final class RunwatchMetrics {
     private final MeterRegistry registry;
     private final Map<String, DoubleCell> cells = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> monotonic = new ConcurrentHashMap<>();
+    private final Map<String, Counter> recordsRead = new ConcurrentHashMap<>();
     private final DoubleCell lastProcessedSeconds = new DoubleCell(Double.NaN);
     private final DoubleCell consumerLag = new DoubleCell(Double.NaN);
     private final DoubleCell streamsRunning = new DoubleCell(0);
@@ -72,8 +73,8 @@ public final class RunwatchMetrics {
     // ---- the monitor itself ----------------------------------------------------------------------------
 
     public void recordRead(String topic) {
-        Counter.builder("runwatch_records").description("Input records read, per topic")
-                .tag("topic", topic).register(registry).increment();
+        recordsRead.computeIfAbsent(topic, t -> Counter.builder("runwatch_records")
+                .description("Input records read, per topic").tag("topic", t).register(registry)).increment();
     }
 
     public void recordRejected(String topic, String reason) {
@@ -274,9 +275,7 @@ public final class RunwatchMetrics {
     }
 
     private static String key(String name, Tags tags) {
-        StringBuilder sb = new StringBuilder(name);
-        tags.stream().sorted().forEach(t -> sb.append('|').append(t.getKey()).append('=').append(t.getValue()));
-        return sb.toString();
+        return name + tags; // Tags are kept sorted, so equal tag sets print alike
     }
 
     /** A mutable double a gauge reads. */

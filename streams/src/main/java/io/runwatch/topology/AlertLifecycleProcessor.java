@@ -48,7 +48,10 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
     public void process(Record<String, Alert> record) {
         Alert alert = record.value().withRunbook(runbookBase + "#" + record.value().type().runbookAnchor());
         String run = alert.run();
-        AlertBook book = TrainingProcessor.getOrNew(store, run, AlertBook::new);
+        AlertBook book = store.get(run);
+        if (book == null) {
+            book = new AlertBook();
+        }
         boolean emit = alert.isFiring() ? admitFiring(book, alert) : admitResolved(book, alert);
         store.put(run, book);
         if (!emit) {

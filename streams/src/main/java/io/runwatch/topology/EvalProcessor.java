@@ -10,7 +10,6 @@ import io.runwatch.metrics.RunwatchMetrics;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 /** Runs the checkpoint-evaluation detectors over one run's evaluations, state in a changelogged store. */
 final class EvalProcessor extends ContextualProcessor<String, RunInput, String, Alert> {
@@ -18,7 +17,7 @@ final class EvalProcessor extends ContextualProcessor<String, RunInput, String, 
 
     private final EvalMonitor monitor;
     private final RunwatchMetrics metrics;
-    private KeyValueStore<String, EvalRunState> store;
+    private CachedStore<EvalRunState> store;
 
     EvalProcessor(EvalMonitor monitor, RunwatchMetrics metrics) {
         this.monitor = monitor;
@@ -28,13 +27,13 @@ final class EvalProcessor extends ContextualProcessor<String, RunInput, String, 
     @Override
     public void init(ProcessorContext<String, Alert> context) {
         super.init(context);
-        store = context.getStateStore(EVAL_STORE);
+        store = new CachedStore<>(context.getStateStore(EVAL_STORE));
     }
 
     @Override
     public void process(Record<String, RunInput> record) {
         EvalPoint point = record.value().eval();
-        EvalRunState state = TrainingProcessor.getOrNew(store, point.run(), EvalRunState::new);
+        EvalRunState state = store.getOrCreate(point.run(), EvalRunState::new);
         EvalOutcome outcome = monitor.onEval(state, point);
         store.put(point.run(), state);
         metrics.evalOutcome(outcome);

@@ -37,14 +37,17 @@ import org.apache.kafka.streams.state.Stores;
  * Records whose key is not their run id are re-keyed through a repartition topic so that one task sees a run.
  */
 public final class RunwatchTopology {
-    /** Which clock drives the silence checks: wall-clock live, record time when replaying recorded files. */
-    public enum Clock { WALL, RECORD }
+    /**
+     * LIVE: silence checked on wall-clock time, state in persistent changelogged stores. REPLAY (backtest): on
+     * record time, in-memory stores without changelogs, since a replay starts from nothing and keeps nothing.
+     */
+    public enum Mode { LIVE, REPLAY }
 
     private RunwatchTopology() {
     }
 
-    public static void build(StreamsBuilder builder, Settings settings, RunwatchMetrics metrics, Clock clock,
-                             boolean persistentStores) {
+    public static void build(StreamsBuilder builder, Settings settings, RunwatchMetrics metrics, Mode mode) {
+        boolean persistentStores = mode == Mode.LIVE;
         InputParser parser = new InputParser(settings.integer(Settings.MAX_RECORD_BYTES));
         Serde<RunInput> inputSerde = new JsonSerde<>(RunInput.class);
 
@@ -61,7 +64,7 @@ public final class RunwatchTopology {
         addStore(builder, TrainingProcessor.ACTIVITY_STORE, RunActivity.class, persistentStores);
         Duration tick = Duration.ofMillis(settings.longValue(Settings.TICK_INTERVAL_MS));
         Duration retention = Duration.ofSeconds(settings.longValue(Settings.RUN_RETENTION_S));
-        PunctuationType tickClock = clock == Clock.WALL ? PunctuationType.WALL_CLOCK_TIME
+        PunctuationType tickClock = mode == Mode.LIVE ? PunctuationType.WALL_CLOCK_TIME
                 : PunctuationType.STREAM_TIME;
         KStream<String, Alert> trainingAlerts = trainingInputs.process(
                 () -> new TrainingProcessor(new TrainingHealthMonitor(settings.training()),
@@ -109,11 +112,11 @@ public final class RunwatchTopology {
         return keyed.merge(rekeyed, Named.as(name + "-merge-rekeyed"));
     }
 
-    private static <T> void addStore(StreamsBuilder builder, String name, Class<T> type, boolean persistent) {
-        KeyValueBytesStoreSupplier supplier = persistent ? Stores.persistentKeyValueStore(name)
+    private static <T> void addStore(StreamsBuilder builder, String name, Class<T> type, boolean live) {
+        KeyValueBytesStoreSupplier supplier = live ? Stores.persistentKeyValueStore(name)
                 : Stores.inMemoryKeyValueStore(name);
-        // Changelogged (the default): state survives a restart or a move to another instance.
-        builder.addStateStore(Stores.keyValueStoreBuilder(supplier, Serdes.String(), new JsonSerde<>(type))
-                .withLoggingEnabled(Map.of()));
+        var store = Stores.keyValueStoreBuilder(supplier, Serdes.String(), new JsonSerde<>(type));
+        // Live state is changelogged: it survives a restart or a move to another instance.
+        builder.addStateStore(live ? store.withLoggingEnabled(Map.of()) : store.withLoggingDisabled());
     }
 }

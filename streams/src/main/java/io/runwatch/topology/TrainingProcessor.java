@@ -19,7 +19,6 @@ import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Runs the training-health and liveness detectors over one run's merged metrics and events, with their state
@@ -36,9 +35,9 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
     private final PunctuationType tickClock;
     private final Duration tickInterval;
     private final long retentionMs;
-    private KeyValueStore<String, TrainingState> trainingStore;
-    private KeyValueStore<String, LivenessState> livenessStore;
-    private KeyValueStore<String, RunActivity> activityStore;
+    private CachedStore<TrainingState> trainingStore;
+    private CachedStore<LivenessState> livenessStore;
+    private CachedStore<RunActivity> activityStore;
 
     TrainingProcessor(TrainingHealthMonitor training, LivenessMonitor liveness, RunwatchMetrics metrics,
                       PunctuationType tickClock, Duration tickInterval, Duration retention) {
@@ -53,9 +52,9 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
     @Override
     public void init(ProcessorContext<String, Alert> context) {
         super.init(context);
-        trainingStore = context.getStateStore(TRAINING_STORE);
-        livenessStore = context.getStateStore(LIVENESS_STORE);
-        activityStore = context.getStateStore(ACTIVITY_STORE);
+        trainingStore = new CachedStore<>(context.getStateStore(TRAINING_STORE));
+        livenessStore = new CachedStore<>(context.getStateStore(LIVENESS_STORE));
+        activityStore = new CachedStore<>(context.getStateStore(ACTIVITY_STORE));
         context.schedule(tickInterval, tickClock, this::tick);
     }
 
@@ -63,8 +62,8 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
     public void process(Record<String, RunInput> record) {
         RunInput input = record.value();
         String run = input.run();
-        TrainingState trainingState = getOrNew(trainingStore, run, TrainingState::new);
-        LivenessState livenessState = getOrNew(livenessStore, run, LivenessState::new);
+        TrainingState trainingState = trainingStore.getOrCreate(run, TrainingState::new);
+        LivenessState livenessState = livenessStore.getOrCreate(run, LivenessState::new);
         List<Alert> alerts = new ArrayList<>();
         if (input.metric() != null) {
             MetricPoint point = input.metric();
@@ -91,19 +90,19 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
     /** Silence checks, goodput gauges and series expiry, on the configured clock. */
     private void tick(long nowMs) {
         List<KeyValue<String, LivenessState>> runs = new ArrayList<>();
-        try (KeyValueIterator<String, LivenessState> it = livenessStore.all()) {
+        try (KeyValueIterator<String, LivenessState> it = livenessStore.store().all()) {
             it.forEachRemaining(runs::add);
         }
         for (KeyValue<String, LivenessState> entry : runs) {
             String run = entry.key;
-            LivenessState state = entry.value;
+            LivenessState state = livenessStore.getOrCreate(run, () -> entry.value);
             List<Alert> alerts = liveness.onTick(state, nowMs);
             livenessStore.put(run, state);
             metrics.goodput(run, liveness.goodputRatio(state, nowMs), liveness.lostSteps(state));
             for (Alert alert : alerts) {
                 context().forward(new Record<>(run, alert, nowMs));
             }
-            RunActivity activity = activityStore.get(run);
+            RunActivity activity = activityStore.getIfPresent(run);
             if (activity != null && activity.expired(nowMs, retentionMs)) {
                 metrics.removeRun(run);
                 if (activity.endedAtMs >= 0) {
@@ -117,18 +116,16 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
     }
 
     private void touch(String run, long timeMs, boolean ended) {
-        RunActivity activity = getOrNew(activityStore, run, RunActivity::new);
-        activity.lastSeenMs = Math.max(activity.lastSeenMs, timeMs);
-        if (ended) {
-            activity.endedAtMs = timeMs;
-        } else if (activity.endedAtMs >= 0 && timeMs > activity.endedAtMs) {
-            activity.endedAtMs = -1; // the run was restarted after its end event
+        RunActivity activity = activityStore.getOrCreate(run, RunActivity::new);
+        long lastSeen = Math.max(activity.lastSeenMs, timeMs);
+        long endedAt = ended ? timeMs : activity.endedAtMs >= 0 && timeMs > activity.endedAtMs
+                ? -1 // the run was restarted after its end event
+                : activity.endedAtMs;
+        if (lastSeen != activity.lastSeenMs || endedAt != activity.endedAtMs) {
+            activity.lastSeenMs = lastSeen;
+            activity.endedAtMs = endedAt;
+            activityStore.put(run, activity);
         }
-        activityStore.put(run, activity);
     }
 
-    static <T> T getOrNew(KeyValueStore<String, T> store, String key, java.util.function.Supplier<T> fresh) {
-        T value = store.get(key);
-        return value != null ? value : fresh.get();
-    }
 }

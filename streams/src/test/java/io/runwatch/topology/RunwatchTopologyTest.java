@@ -21,7 +21,7 @@ class RunwatchTopologyTest {
     private TopologyFixture fixture;
 
     private TopologyFixture start() {
-        fixture = new TopologyFixture(Settings.defaults(), RunwatchTopology.Clock.WALL, stateDir);
+        fixture = new TopologyFixture(Settings.defaults(), RunwatchTopology.Mode.LIVE, stateDir);
         return fixture;
     }
 
@@ -124,7 +124,7 @@ class RunwatchTopologyTest {
     @Test
     void anEndedRunsSeriesAreRemovedAfterTheRetention() {
         Settings settings = Settings.defaults().with(Settings.RUN_RETENTION_S, 60);
-        fixture = new TopologyFixture(settings, RunwatchTopology.Clock.WALL, stateDir);
+        fixture = new TopologyFixture(settings, RunwatchTopology.Mode.LIVE, stateDir);
         long now = 0;
         fixture.metric("r4", step("r4", 1, "2.0"), now);
         fixture.event("r4", "{\"run\":\"r4\",\"type\":\"end\",\"step\":1,\"status\":\"completed\"}", now);

@@ -32,9 +32,9 @@ public final class TopologyFixture implements AutoCloseable {
     private final TestOutputTopic<String, Alert> alertsOut;
     private final TestOutputTopic<String, DeadLetter> deadOut;
 
-    public TopologyFixture(Settings settings, RunwatchTopology.Clock clock, Path stateDir) {
+    public TopologyFixture(Settings settings, RunwatchTopology.Mode mode, Path stateDir) {
         StreamsBuilder builder = new StreamsBuilder();
-        RunwatchTopology.build(builder, settings, metrics, clock, true);
+        RunwatchTopology.build(builder, settings, metrics, mode);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "runwatch-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
