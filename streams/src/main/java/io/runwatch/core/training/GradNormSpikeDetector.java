@@ -31,7 +31,7 @@ final class GradNormSpikeDetector {
     void onGradNorm(TrainingState state, MetricPoint point, double logGradNorm, List<Alert> out) {
         RobustLevel level = state.baseline.gradNorm;
         if (level.samples < settings.warmupSteps()) {
-            level.update(logGradNorm, LEVEL_ALPHA, SCALE_ALPHA, EXIT_Z);
+            level.update(logGradNorm, LEVEL_ALPHA, 0, SCALE_ALPHA, EXIT_Z);
             return;
         }
         GradExcursion excursion = state.gradExcursion;
@@ -47,7 +47,7 @@ final class GradNormSpikeDetector {
                 state.gradExcursion = excursion;
                 extend(state, excursion, point, logGradNorm, out);
             }
-            level.update(logGradNorm, LEVEL_ALPHA, SCALE_ALPHA, EXIT_Z);
+            level.update(logGradNorm, LEVEL_ALPHA, 0, SCALE_ALPHA, EXIT_Z);
             return;
         }
         if ((logGradNorm - excursion.baseLevel) / excursion.baseSigma > EXIT_Z) {
@@ -55,7 +55,7 @@ final class GradNormSpikeDetector {
         } else {
             end(state, excursion, point, out);
         }
-        level.update(logGradNorm, LEVEL_ALPHA, SCALE_ALPHA, EXIT_Z);
+        level.update(logGradNorm, LEVEL_ALPHA, 0, SCALE_ALPHA, EXIT_Z);
     }
 
     private void extend(TrainingState state, GradExcursion excursion, MetricPoint point, double logGradNorm,

@@ -28,8 +28,15 @@ import java.util.Map;
 final class LossSpikeDetector {
     private static final double LEVEL_ALPHA = 0.1;
     private static final double SCALE_ALPHA = 0.05;
-    /** A point within this many pre-spike sigmas of the pre-spike level counts as recovered. */
-    private static final double RECOVERED_Z = 2.0;
+    /** Holt's trend gain: the slope follows over ~100 logged steps, too slowly to chase a spike. */
+    private static final double TREND_ALPHA = 0.1;
+    /** While a spike is open the pre-spike slope is extrapolated with this damping per logged step. */
+    private static final double TREND_DAMPING = 0.97;
+    /**
+     * The smoothed loss within this many pre-spike sigmas of the pre-spike level counts as recovered. Judged on
+     * the smoothed excess (noise ~0.4 sigma), so a loss that settles a few sigmas higher is seen as such.
+     */
+    private static final double RECOVERED_Z = 1.0;
     private static final int RECOVERED_POINTS = 2;
     private static final double EPISODE_SMOOTHING = 0.3;
     /** "Keeps climbing" is judged only after this many logged steps, against the fifth. */
@@ -51,13 +58,13 @@ final class LossSpikeDetector {
         RobustLevel level = baseline.loss;
         baseline.loggedSteps++;
         if (level.samples < settings.warmupSteps()) {
-            level.update(logLoss, LEVEL_ALPHA, SCALE_ALPHA, settings.spikeEnterZ());
+            level.update(logLoss, LEVEL_ALPHA, TREND_ALPHA, SCALE_ALPHA, settings.spikeEnterZ());
             baseline.slowLossLevel = level.level;
             state.lastCalmStep = point.step();
             return;
         }
         if (state.lossEpisode != null && state.lossEpisode.slowDrift) {
-            level.update(logLoss, LEVEL_ALPHA, SCALE_ALPHA, settings.spikeEnterZ());
+            level.update(logLoss, LEVEL_ALPHA, TREND_ALPHA, SCALE_ALPHA, settings.spikeEnterZ());
             baseline.slowLossLevel += SLOW_ALPHA * (level.level - baseline.slowLossLevel);
             if (baseline.slowLossLevel - state.lossEpisode.baseLevel
                     <= Math.log1p(settings.slowDivergenceRise()) / 2) {
@@ -70,7 +77,7 @@ final class LossSpikeDetector {
             return;
         }
         LossExcursion excursion = state.lossExcursion;
-        double baseLevel = excursion != null ? excursion.baseLevel : level.level;
+        double baseLevel = excursion != null ? excursion.baseLevel : level.forecast();
         double baseSigma = excursion != null ? excursion.baseSigma : level.sigma();
         double excess = logLoss - baseLevel;
         double z = excess / baseSigma;
@@ -83,12 +90,12 @@ final class LossSpikeDetector {
                 openSpike(state, excursion, point, logLoss, out);
                 return;
             }
-            level.update(logLoss, LEVEL_ALPHA, SCALE_ALPHA, settings.spikeEnterZ());
+            level.update(logLoss, LEVEL_ALPHA, TREND_ALPHA, SCALE_ALPHA, settings.spikeEnterZ());
             return;
         }
         boolean outlier = excursion != null && endExcursion(state, excursion, point, out);
         countRate(state, point, outlier, out);
-        level.update(logLoss, LEVEL_ALPHA, SCALE_ALPHA, settings.spikeEnterZ());
+        level.update(logLoss, LEVEL_ALPHA, TREND_ALPHA, SCALE_ALPHA, settings.spikeEnterZ());
         state.lastCalmStep = point.step();
         trackSlowDrift(state, point, logLoss, out);
     }
@@ -97,7 +104,9 @@ final class LossSpikeDetector {
         LossExcursion excursion = new LossExcursion();
         excursion.onsetStep = step;
         excursion.lastCalmStepBefore = state.lastCalmStep;
-        excursion.baseLevel = level.level;
+        excursion.baseLevel = level.forecast();
+        excursion.baseLevelBefore = level.level;
+        excursion.baseTrend = level.trend;
         excursion.baseMeanAbsDeviation = level.meanAbsDeviation;
         excursion.baseSigma = level.sigma();
         state.lossExcursion = excursion;
@@ -129,7 +138,8 @@ final class LossSpikeDetector {
     private void openSpike(TrainingState state, LossExcursion excursion, MetricPoint point, double logLoss,
                            List<Alert> out) {
         // Undo the clipped updates the excursion made: the episode is judged against the pre-spike baseline.
-        state.baseline.loss.level = excursion.baseLevel;
+        state.baseline.loss.level = excursion.baseLevelBefore;
+        state.baseline.loss.trend = excursion.baseTrend;
         state.baseline.loss.meanAbsDeviation = excursion.baseMeanAbsDeviation;
         state.lossExcursion = null;
 
@@ -138,6 +148,7 @@ final class LossSpikeDetector {
         episode.confirmedAtStep = point.step();
         episode.baseLevel = excursion.baseLevel;
         episode.baseSigma = excursion.baseSigma;
+        episode.baseTrend = excursion.baseTrend;
         episode.smoothedExcess = (excursion.lastExcess + excursion.previousExcess) / 2;
         episode.peakSmoothedExcess = episode.smoothedExcess;
         episode.peakLoss = Math.exp(excursion.baseLevel + excursion.peakExcess);
@@ -167,8 +178,10 @@ final class LossSpikeDetector {
 
     private void continueEpisode(TrainingState state, LossEpisode episode, MetricPoint point, double logLoss,
                                  List<Alert> out) {
-        double excess = logLoss - episode.baseLevel;
         episode.loggedSinceConfirm++;
+        // Where the loss would be without the spike: it was still falling, at a damped pre-spike slope.
+        episode.expectedDrop = episode.expectedDrop * TREND_DAMPING + Math.min(0, episode.baseTrend);
+        double excess = logLoss - (episode.baseLevel + episode.expectedDrop);
         episode.smoothedExcess += EPISODE_SMOOTHING * (excess - episode.smoothedExcess);
         boolean newPeak = episode.smoothedExcess > episode.peakSmoothedExcess;
         episode.peakSmoothedExcess = Math.max(episode.peakSmoothedExcess, episode.smoothedExcess);
@@ -176,7 +189,7 @@ final class LossSpikeDetector {
         if (episode.loggedSinceConfirm == 5) {
             episode.smoothedExcessAtFifth = episode.smoothedExcess;
         }
-        episode.calmPoints = excess <= RECOVERED_Z * episode.baseSigma ? episode.calmPoints + 1 : 0;
+        episode.calmPoints = episode.smoothedExcess <= RECOVERED_Z * episode.baseSigma ? episode.calmPoints + 1 : 0;
         if (episode.calmPoints >= RECOVERED_POINTS) {
             resolveEpisode(state, episode, point, logLoss, out);
             return;
@@ -246,7 +259,10 @@ final class LossSpikeDetector {
                 .resolvedAt(point.step(), point.timeMs(), why));
         state.lossEpisode = null;
         state.lastCalmStep = point.step();
-        state.baseline.loss.update(logLoss, LEVEL_ALPHA, SCALE_ALPHA, settings.spikeEnterZ());
+        // The slope from before the episode is stale; restart from the pre-spike level without it.
+        state.baseline.loss.level = Math.min(state.baseline.loss.level, episode.baseLevel);
+        state.baseline.loss.flatten();
+        state.baseline.loss.update(logLoss, LEVEL_ALPHA, TREND_ALPHA, SCALE_ALPHA, settings.spikeEnterZ());
     }
 
     /** Ends an excursion that was not confirmed; returns whether it was a one-step outlier (a bad batch). */

@@ -121,7 +121,11 @@ public final class TrainingState {
     public static final class LossExcursion {
         public long onsetStep;
         public long lastCalmStepBefore;
+        /** Forecast at onset: what the excursion is measured against. */
         public double baseLevel;
+        /** Level and trend at onset, restored when the excursion turns out to be a spike. */
+        public double baseLevelBefore;
+        public double baseTrend;
         public double baseMeanAbsDeviation;
         public double baseSigma;
         public int points;
@@ -142,6 +146,9 @@ public final class TrainingState {
         public Long rollbackToStep;
         public double baseLevel;
         public double baseSigma;
+        /** Pre-spike slope of the log-loss per logged step, and the damped drop it implies by now. */
+        public double baseTrend;
+        public double expectedDrop;
         /** Logged steps since confirmation. */
         public long loggedSinceConfirm;
         /** EMA of the log-excess over the base level, and its peak. */
