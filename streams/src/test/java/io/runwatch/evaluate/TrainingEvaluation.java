@@ -27,8 +27,9 @@ import java.util.Set;
  * alert family, recall, false pages, false tickets, median detection delay in logged steps and, for
  * adam_precursor, how often and how far it fired ahead of the spike.
  *
- * <p>Run alone: {@code mvn -B -o -q -pl streams test-compile exec:java} is not configured, so use the test
- * {@code TrainingEvaluationTest} or {@code java -cp ... io.runwatch.evaluate.TrainingEvaluation [sharedDir]}.
+ * <p>Run alone: {@code mvn -B -o -q -pl streams test -Dtest=TrainingEvaluationTest} prints the table (with
+ * the real logs when {@code ../shared} is there), or {@link #main} with the test classpath and an optional
+ * path to the shared directory.
  */
 public final class TrainingEvaluation {
     static final List<AlertType> FAMILIES = List.of(AlertType.loss_spike, AlertType.divergence, AlertType.nonfinite,

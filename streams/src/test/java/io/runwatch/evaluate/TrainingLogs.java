@@ -29,7 +29,7 @@ final class TrainingLogs {
         Map<String, List<RunInput>> runs = new LinkedHashMap<>();
         try {
             for (String line : Files.readAllLines(jsonl)) {
-                if (line.isBlank()) {
+                if (line.isBlank() || line.startsWith("#")) {
                     continue;
                 }
                 JsonNode node = Json.MAPPER.readTree(line);

@@ -194,14 +194,27 @@ public final class TrainingHealthMonitor {
         return best;
     }
 
+    /**
+     * Adds a snapshot to a bounded ring. When full, it drops the snapshot whose neighbours are closest
+     * together (never the oldest or the newest), so the kept ones thin out with age and still reach back
+     * past a long rewind.
+     */
     private static void keepSnapshot(List<Baseline> ring, Baseline baseline) {
-        if (!ring.isEmpty() && ring.get(ring.size() - 1).atStep == baseline.atStep) {
+        if (!ring.isEmpty() && ring.get(ring.size() - 1).atStep >= baseline.atStep) {
             return;
         }
         ring.add(baseline.copy());
-        if (ring.size() > TrainingState.MAX_SNAPSHOTS_PER_KIND) {
-            ring.remove(0);
+        if (ring.size() <= TrainingState.MAX_SNAPSHOTS_PER_KIND) {
+            return;
         }
+        int drop = 1;
+        for (int i = 2; i < ring.size() - 1; i++) {
+            if (ring.get(i + 1).atStep - ring.get(i - 1).atStep
+                    < ring.get(drop + 1).atStep - ring.get(drop - 1).atStep) {
+                drop = i;
+            }
+        }
+        ring.remove(drop);
     }
 
     private static boolean isCalm(TrainingState state) {
