@@ -73,7 +73,45 @@ public final class Settings {
 
     // ---- training health (issue: loss spikes, divergence, precursors) ------------------------------
     public static final Setting TRAINING_WARMUP_STEPS = longValue("training.warmup.steps", 50, 0, 10_000_000,
-            "Logged steps before any statistical training alert; non-finite values always page.");
+            "Logged steps before any statistical training alert (robust statistics need ~50 points to mean "
+                    + "something); non-finite values always page.");
+    public static final Setting TRAINING_SPIKE_ENTER_Z = decimal("training.spike.enter.z", 3.0, 1, 100,
+            "Robust z of the log-loss over the run's own baseline that opens a candidate spike (and freezes "
+                    + "the baseline for it).");
+    public static final Setting TRAINING_SPIKE_CONFIRM_Z = decimal("training.spike.confirm.z", 6.0, 1, 100,
+            "A spike is confirmed after two logged steps both this many sigmas up (else after three over the "
+                    + "entry z); a lone point this high is a bad batch, counted as info. Real logs show lone "
+                    + "outliers up to z=20 but no two in a row above 5.");
+    public static final Setting TRAINING_SPIKE_MIN_RISE = decimal("training.spike.min.rise", 0.04, 0, 10,
+            "Minimum relative loss rise of a spike (0.04 = 4%): data-mix level shifts of a few percent are "
+                    + "normal and must not ticket; lower it for runs with very smooth loss.");
+    public static final Setting TRAINING_RECOVERY_WINDOW_STEPS = longValue("training.recovery.window.steps", 50, 2,
+            1_000_000, "Logged steps a spike has to come back to its pre-spike level before it pages as "
+                    + "divergence (large runs recover from benign spikes in tens of steps).");
+    public static final Setting TRAINING_SLOW_DIVERGENCE_RISE = decimal("training.divergence.slow.rise", 0.10,
+            0.01, 10, "Rise of the smoothed loss over its best level since warm-up that pages as slow divergence "
+                    + "(real runs wander up to ~5% on long plateaus).");
+    public static final Setting TRAINING_SPIKE_RATE_TICKET = decimal("training.spike.rate.ticket.per1000", 20, 0.1,
+            1000, "One-step loss outliers per 1000 logged steps (recent) above which a rising bad-batch rate "
+                    + "tickets; healthy public runs stay below 5.");
+    public static final Setting TRAINING_GRAD_SPIKE_Z = decimal("training.grad.spike.z", 6.0, 1, 100,
+            "Robust z of the log gradient norm over its recent level that counts as a gradient-norm jump "
+                    + "(gradient norms are heavy-tailed; ZClip uses 2.5 for clipping, far too low to alert on).");
+    public static final Setting TRAINING_GRAD_PERSIST_STEPS = longValue("training.grad.persist.steps", 5, 1,
+            1_000_000, "Logged steps a gradient-norm jump must last to ticket when the loss has not spiked; "
+                    + "shorter jumps are info.");
+    public static final Setting TRAINING_PRECURSOR_COLLAPSE_DECADES = decimal("training.precursor.collapse.decades",
+            1.0, 0.1, 20, "Decades a parameter group's gradient norm must fall below its usual level to warn of "
+                    + "Adam instability (one decade: early enough to act, far beyond the normal decline).");
+    public static final Setting TRAINING_PRECURSOR_UPDATE_RMS = decimal("training.precursor.update.rms", 0.8, 0.05,
+            10, "Smoothed update RMS over learning rate of a group at which Adam's updates count as sign-like "
+                    + "(healthy Adam sits around 0.2-0.5; pure sign updates give 1).");
+    public static final Setting TRAINING_REORDER_TOLERANCE_STEPS = longValue("training.reorder.tolerance.steps", 5,
+            0, 1_000_000, "A step at most this many logging intervals behind the newest is a late record and is "
+                    + "dropped; further back it is a restart and rewinds the detectors.");
+    public static final Setting TRAINING_SNAPSHOT_INTERVAL_STEPS = longValue("training.snapshot.interval.steps", 100,
+            1, 1_000_000, "Logged steps between baseline snapshots kept for rewinds (3 periodic plus 3 at "
+                    + "checkpoints, so the state stays a few KB).");
 
     // ---- checkpoint evaluations ------------------------------------------------------------------------
     public static final Setting EVAL_KENDALL_WINDOW = integer("evals.kendall.window", 10, 3, 1_000,
@@ -154,7 +192,13 @@ public final class Settings {
     }
 
     public TrainingSettings training() {
-        return new TrainingSettings(longValue(TRAINING_WARMUP_STEPS));
+        return new TrainingSettings(longValue(TRAINING_WARMUP_STEPS), decimal(TRAINING_SPIKE_ENTER_Z),
+                decimal(TRAINING_SPIKE_CONFIRM_Z), decimal(TRAINING_SPIKE_MIN_RISE),
+                longValue(TRAINING_RECOVERY_WINDOW_STEPS), decimal(TRAINING_SLOW_DIVERGENCE_RISE),
+                decimal(TRAINING_SPIKE_RATE_TICKET), decimal(TRAINING_GRAD_SPIKE_Z),
+                longValue(TRAINING_GRAD_PERSIST_STEPS), decimal(TRAINING_PRECURSOR_COLLAPSE_DECADES),
+                decimal(TRAINING_PRECURSOR_UPDATE_RMS), longValue(TRAINING_REORDER_TOLERANCE_STEPS),
+                longValue(TRAINING_SNAPSHOT_INTERVAL_STEPS));
     }
 
     public EvalSettings evals() {

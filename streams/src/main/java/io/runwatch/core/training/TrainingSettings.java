@@ -1,13 +1,47 @@
 package io.runwatch.core.training;
 
 /**
- * Knobs of the training-health detectors. Built from {@code io.runwatch.config.Settings}; defaults there.
+ * Knobs of the training-health detectors. Built from {@code io.runwatch.config.Settings}, where every
+ * default is documented. All counts are in <em>logged</em> steps (records), so that a run logged every 10
+ * steps behaves like one logged every step.
  *
- * @param warmupSteps logged steps before any statistical alert (non-finite values always page)
+ * @param warmupSteps             logged steps before any statistical alert (non-finite values always page)
+ * @param spikeEnterZ             robust z of the log-loss over its baseline that opens a candidate spike
+ * @param spikeConfirmZ           z that two consecutive points must reach to confirm a spike early, and that
+ *                                a one-step outlier must reach to be counted as one
+ * @param spikeMinRise            minimum relative rise (0.04 = 4%) for a spike or an outlier
+ * @param recoveryWindowSteps     logged steps a spike has to come back before it escalates to divergence
+ * @param slowDivergenceRise      relative rise of the smoothed loss over its best level that pages as divergence
+ * @param spikeRateTicketPer1000  one-step outliers per 1000 logged steps above which a ticket is raised
+ * @param gradSpikeZ              robust z of the log gradient norm that opens a gradient-norm spike
+ * @param gradPersistSteps        logged steps a gradient-norm spike must last to become a ticket
+ * @param precursorCollapseDecades drop of a group's gradient norm below its usual level (decades) that warns
+ * @param precursorUpdateRms      update RMS / LR of a group (smoothed) at which updates count as sign-like
+ * @param reorderToleranceSteps   a step this many logged intervals behind the newest is late, not a restart
+ * @param snapshotIntervalSteps   logged steps between baseline snapshots kept for rewinds
  */
-public record TrainingSettings(long warmupSteps) {
+public record TrainingSettings(
+        long warmupSteps,
+        double spikeEnterZ,
+        double spikeConfirmZ,
+        double spikeMinRise,
+        long recoveryWindowSteps,
+        double slowDivergenceRise,
+        double spikeRateTicketPer1000,
+        double gradSpikeZ,
+        long gradPersistSteps,
+        double precursorCollapseDecades,
+        double precursorUpdateRms,
+        long reorderToleranceSteps,
+        long snapshotIntervalSteps) {
 
     public static TrainingSettings defaults() {
-        return new TrainingSettings(50);
+        return new TrainingSettings(50, 3.0, 6.0, 0.04, 50, 0.10, 20, 6.0, 5, 1.0, 0.8, 5, 100);
+    }
+
+    public TrainingSettings withWarmupSteps(long steps) {
+        return new TrainingSettings(steps, spikeEnterZ, spikeConfirmZ, spikeMinRise, recoveryWindowSteps,
+                slowDivergenceRise, spikeRateTicketPer1000, gradSpikeZ, gradPersistSteps, precursorCollapseDecades,
+                precursorUpdateRms, reorderToleranceSteps, snapshotIntervalSteps);
     }
 }

@@ -1,18 +1,185 @@
 package io.runwatch.core.training;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * Everything the training-health detectors remember about one run. Plain mutable fields so the topology can
- * store it as JSON in a changelogged store; must stay a few KB whatever the length of the run.
+ * store it as JSON in a changelogged store; it stays a few KB whatever the length of the run (bounded rings,
+ * EMAs, at most {@link #MAX_GROUPS} parameter groups).
  */
 public final class TrainingState {
+    static final int MAX_GROUPS = 16;
+    static final int MAX_CHECKPOINTS = 16;
+    static final int MAX_SNAPSHOTS_PER_KIND = 3;
+
     /** Highest step seen so far; -1 before the first record. */
     public long lastStep = -1;
     /** Last step whose loss and gradient norm were finite. */
     public long lastHealthyStep = -1;
+    /** Last step that was neither part of a loss excursion nor of an episode: the fallback rollback target. */
+    public long lastCalmStep = -1;
     /** Latest checkpoint step known from checkpoint events; -1 when none. */
     public long lastCheckpointStep = -1;
+    /** Recent checkpoint steps, ascending, bounded: the rollback target must precede the episode's onset. */
+    public ArrayList<Long> recentCheckpoints = new ArrayList<>();
+    /** Steps between consecutive records (the logging interval), for the reorder tolerance. */
+    public long stepInterval = 1;
+    /** Adam's epsilon from the run's start event; 0 when unknown. */
+    public double adamEps;
+
     /** Id of the open non-finite episode, or null. */
     public String openNonFiniteId;
     /** Onset step of the open non-finite episode. */
     public long nonFiniteOnsetStep = -1;
+
+    /** The statistics a rewind restores. */
+    public Baseline baseline = new Baseline();
+    public ArrayList<Baseline> periodicSnapshots = new ArrayList<>();
+    public ArrayList<Baseline> checkpointSnapshots = new ArrayList<>();
+    /** Baseline logged steps when the last periodic snapshot was taken. */
+    public long loggedStepsAtLastSnapshot;
+
+    /** A loss excursion not yet confirmed as a spike; null when none. */
+    public LossExcursion lossExcursion;
+    /** The open loss spike or divergence episode; null when none. */
+    public LossEpisode lossEpisode;
+    /** The open gradient-norm excursion; null when none. */
+    public GradExcursion gradExcursion;
+    /** Open adam_precursor episodes by group. */
+    public HashMap<String, PrecursorEpisode> precursors = new HashMap<>();
+
+    /** One-step loss outliers (bad batches) counted so far: runwatch_loss_spikes_total{run}. */
+    public long lossOutliers;
+    /** EMA over ~1000 logged steps of "this step was a one-step outlier". */
+    public double outlierRateEma;
+    /** Logged steps that fed the outlier rate. */
+    public long outlierRateSamples;
+    /** Id of the open spike-rate ticket, or null. */
+    public String openSpikeRateId;
+    public long spikeRateOnsetStep = -1;
+
+    /** One-step loss outliers per 1000 logged steps, recent: runwatch_run_loss_spike_rate{run}. */
+    public double spikeRatePer1000() {
+        return outlierRateEma * 1000.0;
+    }
+
+    /** The compact statistics of a run as of {@link #atStep}; snapshots of it are restored on rewinds. */
+    public static final class Baseline {
+        public long atStep = -1;
+        /** Records whose loss fed the statistics (counts towards warm-up). */
+        public long loggedSteps;
+        public RobustLevel loss = new RobustLevel();
+        /** Lowest smoothed log-loss since warm-up, and the first step after it (onset of a slow rise). */
+        public double bestLossLevel = Double.NaN;
+        /** Slow EMA of the loss level: what the slow-divergence check compares with the best. */
+        public double slowLossLevel;
+        public long firstStepAfterBest = -1;
+        public RobustLevel gradNorm = new RobustLevel();
+        public HashMap<String, GroupBaseline> groups = new HashMap<>();
+
+        public Baseline copy() {
+            Baseline c = new Baseline();
+            c.atStep = atStep;
+            c.loggedSteps = loggedSteps;
+            c.loss = loss.copy();
+            c.bestLossLevel = bestLossLevel;
+            c.slowLossLevel = slowLossLevel;
+            c.firstStepAfterBest = firstStepAfterBest;
+            c.gradNorm = gradNorm.copy();
+            for (Map.Entry<String, GroupBaseline> e : groups.entrySet()) {
+                c.groups.put(e.getKey(), e.getValue().copy());
+            }
+            return c;
+        }
+    }
+
+    /** Per parameter group: fast and slow log gradient norm and smoothed update RMS over LR. */
+    public static final class GroupBaseline {
+        public long samples;
+        public double fastLogGradNorm;
+        /** The group's usual level; not pulled down while the fast level has collapsed below it. */
+        public double usualLogGradNorm;
+        public long gradSamples;
+        public double updateRmsOverLr;
+        public long rmsSamples;
+
+        public GroupBaseline copy() {
+            GroupBaseline c = new GroupBaseline();
+            c.samples = samples;
+            c.fastLogGradNorm = fastLogGradNorm;
+            c.usualLogGradNorm = usualLogGradNorm;
+            c.gradSamples = gradSamples;
+            c.updateRmsOverLr = updateRmsOverLr;
+            c.rmsSamples = rmsSamples;
+            return c;
+        }
+    }
+
+    /** Consecutive points above the spike entry threshold, measured against the baseline at its onset. */
+    public static final class LossExcursion {
+        public long onsetStep;
+        public long lastCalmStepBefore;
+        /** Forecast at onset: what the excursion is measured against. */
+        public double baseLevel;
+        /** Level and trend at onset, restored when the excursion turns out to be a spike. */
+        public double baseLevelBefore;
+        public double baseTrend;
+        public double baseMeanAbsDeviation;
+        public double baseSigma;
+        public int points;
+        public double peakZ;
+        public double peakExcess;
+        public double previousZ;
+        public double previousExcess;
+        public double lastZ;
+        public double lastExcess;
+    }
+
+    /** A confirmed loss spike, possibly escalated to divergence; the baseline stays frozen while it is open. */
+    public static final class LossEpisode {
+        public String spikeId;
+        public String divergenceId;
+        public long onsetStep;
+        public long confirmedAtStep;
+        public Long rollbackToStep;
+        public double baseLevel;
+        public double baseSigma;
+        /** Pre-spike slope of the log-loss per logged step, and the damped drop it implies by now. */
+        public double baseTrend;
+        public double expectedDrop;
+        /** Logged steps since confirmation. */
+        public long loggedSinceConfirm;
+        /** EMA of the log-excess over the base level, and its peak. */
+        public double smoothedExcess;
+        public double peakSmoothedExcess;
+        public double smoothedExcessAtFifth = Double.NaN;
+        public int calmPoints;
+        public double peakLoss;
+        /** Whether this episode began as a slow drift rather than a spike. */
+        public boolean slowDrift;
+
+        boolean divergent() {
+            return divergenceId != null;
+        }
+    }
+
+    /** A gradient-norm jump in progress. */
+    public static final class GradExcursion {
+        public long onsetStep;
+        public double baseLevel;
+        public double baseSigma;
+        public int points;
+        public double peakRatio;
+        /** Id of the ticket once raised; null while it may still end as info. */
+        public String ticketId;
+        public Long rollbackToStep;
+    }
+
+    /** An open Adam-instability warning for one parameter group. */
+    public static final class PrecursorEpisode {
+        public String id;
+        public long onsetStep;
+    }
 }

@@ -1,0 +1,391 @@
+package io.runwatch.core.training;
+
+import io.runwatch.core.Alert;
+import io.runwatch.core.AlertType;
+import io.runwatch.core.MetricPoint;
+import io.runwatch.core.Severity;
+import io.runwatch.core.training.TrainingState.Baseline;
+import io.runwatch.core.training.TrainingState.LossEpisode;
+import io.runwatch.core.training.TrainingState.LossExcursion;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Loss spikes, one-step outliers, their rate, and divergence. Works on the log-loss, so every threshold is
+ * relative to the run's own level and noise:
+ * <ul>
+ *   <li>a point more than {@code spikeEnterZ} robust sigmas over the baseline opens an <em>excursion</em>,
+ *       measured against the baseline frozen at its onset (the baseline itself moves by clipped steps only);
+ *   <li>an excursion becomes a {@code loss_spike} ticket when its last two points both rose at least
+ *       {@code spikeMinRise} and either both reach {@code spikeConfirmZ} or it is three points long;
+ *   <li>an excursion of one point is a bad batch: counted, reported as info;
+ *   <li>an open spike resolves after two points back at the pre-spike level, and escalates to a
+ *       {@code divergence} page when the loss keeps climbing or is not back within the recovery window;
+ *   <li>a slow rise of the smoothed loss over its best level pages as divergence without any spike.
+ * </ul>
+ */
+final class LossSpikeDetector {
+    private static final double LEVEL_ALPHA = 0.1;
+    private static final double SCALE_ALPHA = 0.05;
+    /** Holt's trend gain: the slope follows over ~100 logged steps, too slowly to chase a spike. */
+    private static final double TREND_ALPHA = 0.1;
+    /** While a spike is open the pre-spike slope is extrapolated with this damping per logged step. */
+    private static final double TREND_DAMPING = 0.97;
+    /**
+     * The smoothed loss within this many pre-spike sigmas of the pre-spike level counts as recovered. Judged on
+     * the smoothed excess (noise ~0.4 sigma), so a loss that settles a few sigmas higher is seen as such.
+     */
+    private static final double RECOVERED_Z = 1.0;
+    private static final int RECOVERED_POINTS = 2;
+    private static final double EPISODE_SMOOTHING = 0.3;
+    /** "Keeps climbing" is judged only after this many logged steps, against the fifth. */
+    private static final long CLIMB_MIN_STEPS = 10;
+    private static final double RATE_ALPHA = 1.0 / 1000;
+    /** The spike rate is judged only once it has seen this many logged steps. */
+    private static final long RATE_MIN_SAMPLES = 200;
+    /** The slow level (~50 logged steps) of the smoothed loss: its noise is small next to a 10% drift. */
+    private static final double SLOW_ALPHA = 0.02;
+
+    private final TrainingSettings settings;
+
+    LossSpikeDetector(TrainingSettings settings) {
+        this.settings = settings;
+    }
+
+    void onLoss(TrainingState state, MetricPoint point, double logLoss, List<Alert> out) {
+        Baseline baseline = state.baseline;
+        RobustLevel level = baseline.loss;
+        baseline.loggedSteps++;
+        if (level.samples < settings.warmupSteps()) {
+            level.update(logLoss, LEVEL_ALPHA, TREND_ALPHA, SCALE_ALPHA, settings.spikeEnterZ());
+            baseline.slowLossLevel = level.level;
+            state.lastCalmStep = point.step();
+            return;
+        }
+        if (state.lossEpisode != null && state.lossEpisode.slowDrift) {
+            level.update(logLoss, LEVEL_ALPHA, TREND_ALPHA, SCALE_ALPHA, settings.spikeEnterZ());
+            baseline.slowLossLevel += SLOW_ALPHA * (level.level - baseline.slowLossLevel);
+            if (baseline.slowLossLevel - state.lossEpisode.baseLevel
+                    <= Math.log1p(settings.slowDivergenceRise()) / 2) {
+                resolveEpisode(state, state.lossEpisode, point, logLoss, out);
+            }
+            return;
+        }
+        if (state.lossEpisode != null) {
+            continueEpisode(state, state.lossEpisode, point, logLoss, out);
+            return;
+        }
+        LossExcursion excursion = state.lossExcursion;
+        double baseLevel = excursion != null ? excursion.baseLevel : level.forecast();
+        double baseSigma = excursion != null ? excursion.baseSigma : level.sigma();
+        double excess = logLoss - baseLevel;
+        double z = excess / baseSigma;
+        if (z > settings.spikeEnterZ()) {
+            if (excursion == null) {
+                excursion = startExcursion(state, point.step(), level);
+            }
+            addPoint(excursion, z, excess);
+            if (isConfirmedSpike(excursion)) {
+                openSpike(state, excursion, point, logLoss, out);
+                return;
+            }
+            level.update(logLoss, LEVEL_ALPHA, TREND_ALPHA, SCALE_ALPHA, settings.spikeEnterZ());
+            return;
+        }
+        boolean outlier = excursion != null && endExcursion(state, excursion, point, out);
+        countRate(state, point, outlier, out);
+        level.update(logLoss, LEVEL_ALPHA, TREND_ALPHA, SCALE_ALPHA, settings.spikeEnterZ());
+        state.lastCalmStep = point.step();
+        trackSlowDrift(state, point, logLoss, out);
+    }
+
+    private LossExcursion startExcursion(TrainingState state, long step, RobustLevel level) {
+        LossExcursion excursion = new LossExcursion();
+        excursion.onsetStep = step;
+        excursion.lastCalmStepBefore = state.lastCalmStep;
+        excursion.baseLevel = level.forecast();
+        excursion.baseLevelBefore = level.level;
+        excursion.baseTrend = level.trend;
+        excursion.baseMeanAbsDeviation = level.meanAbsDeviation;
+        excursion.baseSigma = level.sigma();
+        state.lossExcursion = excursion;
+        return excursion;
+    }
+
+    private static void addPoint(LossExcursion excursion, double z, double excess) {
+        excursion.points++;
+        excursion.previousZ = excursion.lastZ;
+        excursion.previousExcess = excursion.lastExcess;
+        excursion.lastZ = z;
+        excursion.lastExcess = excess;
+        excursion.peakZ = Math.max(excursion.peakZ, z);
+        excursion.peakExcess = Math.max(excursion.peakExcess, excess);
+    }
+
+    /** Two points in a row tell a spike from a bad batch; both must be a real rise, not a level shift. */
+    private boolean isConfirmedSpike(LossExcursion excursion) {
+        if (excursion.points < 2) {
+            return false;
+        }
+        double minRise = Math.log1p(settings.spikeMinRise());
+        boolean bothRose = excursion.lastExcess >= minRise && excursion.previousExcess >= minRise;
+        boolean bothHigh = excursion.lastZ >= settings.spikeConfirmZ()
+                && excursion.previousZ >= settings.spikeConfirmZ();
+        return bothRose && (bothHigh || excursion.points >= 3);
+    }
+
+    private void openSpike(TrainingState state, LossExcursion excursion, MetricPoint point, double logLoss,
+                           List<Alert> out) {
+        // Undo the clipped updates the excursion made: the episode is judged against the pre-spike baseline.
+        state.baseline.loss.level = excursion.baseLevelBefore;
+        state.baseline.loss.trend = excursion.baseTrend;
+        state.baseline.loss.meanAbsDeviation = excursion.baseMeanAbsDeviation;
+        state.lossExcursion = null;
+
+        LossEpisode episode = new LossEpisode();
+        episode.onsetStep = excursion.onsetStep;
+        episode.confirmedAtStep = point.step();
+        episode.baseLevel = excursion.baseLevel;
+        episode.baseSigma = excursion.baseSigma;
+        episode.baseTrend = excursion.baseTrend;
+        episode.smoothedExcess = (excursion.lastExcess + excursion.previousExcess) / 2;
+        episode.peakSmoothedExcess = episode.smoothedExcess;
+        episode.peakLoss = Math.exp(excursion.baseLevel + excursion.peakExcess);
+        episode.rollbackToStep = TrainingHealthMonitor.rollbackTarget(state, excursion.onsetStep,
+                excursion.lastCalmStepBefore);
+        state.lossEpisode = episode;
+
+        double baselineLoss = Math.exp(excursion.baseLevel);
+        double loss = Math.exp(logLoss);
+        double height = Math.expm1(excursion.peakExcess);
+        Alert alert = Alert.firing(point.run(), AlertType.loss_spike, Severity.ticket, excursion.onsetStep)
+                .detectedAt(point.step(), point.timeMs())
+                .metric("loss")
+                .value(loss)
+                .threshold(baselineLoss * Math.exp(settings.spikeEnterZ() * excursion.baseSigma))
+                .rollbackTo(episode.rollbackToStep)
+                .summary(String.format("Loss spike on run %s since step %d: loss %.4g is %s over its expected %.4g "
+                                + "(z=%.1f); if it is not back within %d logged steps this pages as divergence%s.",
+                        point.run(), excursion.onsetStep, loss, percent(height), baselineLoss, excursion.peakZ,
+                        settings.recoveryWindowSteps(), rollbackHint(episode.rollbackToStep)))
+                .details(evidence("height", height, "baseline_loss", baselineLoss, "z", excursion.peakZ,
+                        "noise_sigma_rel", excursion.baseSigma, "points", (double) excursion.points))
+                .build();
+        episode.spikeId = alert.id();
+        out.add(alert);
+    }
+
+    private void continueEpisode(TrainingState state, LossEpisode episode, MetricPoint point, double logLoss,
+                                 List<Alert> out) {
+        episode.loggedSinceConfirm++;
+        // Where the loss would be without the spike: it was still falling, at a damped pre-spike slope.
+        episode.expectedDrop = episode.expectedDrop * TREND_DAMPING + Math.min(0, episode.baseTrend);
+        double excess = logLoss - (episode.baseLevel + episode.expectedDrop);
+        episode.smoothedExcess += EPISODE_SMOOTHING * (excess - episode.smoothedExcess);
+        boolean newPeak = episode.smoothedExcess > episode.peakSmoothedExcess;
+        episode.peakSmoothedExcess = Math.max(episode.peakSmoothedExcess, episode.smoothedExcess);
+        episode.peakLoss = Math.max(episode.peakLoss, Math.exp(logLoss));
+        if (episode.loggedSinceConfirm == 5) {
+            episode.smoothedExcessAtFifth = episode.smoothedExcess;
+        }
+        episode.calmPoints = episode.smoothedExcess <= RECOVERED_Z * episode.baseSigma ? episode.calmPoints + 1 : 0;
+        if (episode.calmPoints >= RECOVERED_POINTS) {
+            resolveEpisode(state, episode, point, logLoss, out);
+            return;
+        }
+        if (episode.divergent()) {
+            return;
+        }
+        if (isClimbing(episode, newPeak)) {
+            escalate(state, episode, point, logLoss, "keeps climbing", out);
+        } else if (episode.loggedSinceConfirm >= settings.recoveryWindowSteps()) {
+            boolean cameDown = episode.smoothedExcess <= episode.peakSmoothedExcess / 2;
+            escalate(state, episode, point, logLoss, cameDown ? "incomplete recovery" : "did not recover", out);
+        }
+    }
+
+    private boolean isClimbing(LossEpisode episode, boolean newPeak) {
+        if (!newPeak || episode.loggedSinceConfirm < CLIMB_MIN_STEPS) {
+            return false;
+        }
+        double climbedSinceFifth = episode.smoothedExcess - episode.smoothedExcessAtFifth;
+        return climbedSinceFifth >= Math.max(Math.log1p(settings.spikeMinRise()),
+                0.5 * episode.smoothedExcessAtFifth);
+    }
+
+    private void escalate(TrainingState state, LossEpisode episode, MetricPoint point, double logLoss, String why,
+                          List<Alert> out) {
+        double baselineLoss = Math.exp(episode.baseLevel);
+        double loss = Math.exp(logLoss);
+        double gap = Math.expm1(episode.smoothedExcess);
+        out.add(Alert.firing(point.run(), AlertType.loss_spike, Severity.ticket, episode.onsetStep)
+                .build()
+                .resolvedAt(point.step(), point.timeMs(), "Loss spike since step " + episode.onsetStep
+                        + " escalated to divergence (" + why + ") at step " + point.step() + "."));
+        String what = switch (why) {
+            case "keeps climbing" -> String.format("the loss keeps climbing (now %.4g, %s over its pre-spike %.4g)",
+                    loss, percent(gap), baselineLoss);
+            case "incomplete recovery" -> String.format("the loss recovered only partly: it settled at %.4g, "
+                    + "%s above its pre-spike %.4g after %d logged steps", Math.exp(episode.baseLevel
+                    + episode.smoothedExcess), percent(gap), baselineLoss, episode.loggedSinceConfirm);
+            default -> String.format("the loss is not back after %d logged steps (now %.4g, %s over its "
+                    + "pre-spike %.4g)", episode.loggedSinceConfirm, loss, percent(gap), baselineLoss);
+        };
+        Alert divergence = Alert.firing(point.run(), AlertType.divergence, Severity.page, episode.onsetStep)
+                .detectedAt(point.step(), point.timeMs())
+                .metric("loss")
+                .value(loss)
+                .threshold(baselineLoss * Math.exp(RECOVERED_Z * episode.baseSigma))
+                .rollbackTo(episode.rollbackToStep)
+                .related(episode.spikeId)
+                .summary(String.format("Run %s is diverging since step %d: %s; %s.", point.run(), episode.onsetStep,
+                        what, rollbackAction(episode.rollbackToStep)))
+                .details(evidence("recovery_gap", gap, "baseline_loss", baselineLoss, "peak_loss", episode.peakLoss,
+                        "logged_steps_since_onset", (double) episode.loggedSinceConfirm + 1,
+                        "climbing", why.equals("keeps climbing") ? 1.0 : 0.0))
+                .build();
+        episode.divergenceId = divergence.id();
+        out.add(divergence);
+    }
+
+    private void resolveEpisode(TrainingState state, LossEpisode episode, MetricPoint point, double logLoss,
+                                List<Alert> out) {
+        String why = String.format("Loss is back to its pre-spike level at step %d (%.4g vs %.4g).",
+                point.step(), Math.exp(logLoss), Math.exp(episode.baseLevel));
+        AlertType type = episode.divergent() ? AlertType.divergence : AlertType.loss_spike;
+        Severity severity = episode.divergent() ? Severity.page : Severity.ticket;
+        out.add(Alert.firing(point.run(), type, severity, episode.onsetStep).build()
+                .resolvedAt(point.step(), point.timeMs(), why));
+        state.lossEpisode = null;
+        state.lastCalmStep = point.step();
+        // The slope from before the episode is stale; restart from the pre-spike level without it.
+        state.baseline.loss.level = Math.min(state.baseline.loss.level, episode.baseLevel);
+        state.baseline.loss.flatten();
+        state.baseline.loss.update(logLoss, LEVEL_ALPHA, TREND_ALPHA, SCALE_ALPHA, settings.spikeEnterZ());
+    }
+
+    /** Ends an excursion that was not confirmed; returns whether it was a one-step outlier (a bad batch). */
+    private boolean endExcursion(TrainingState state, LossExcursion excursion, MetricPoint point, List<Alert> out) {
+        state.lossExcursion = null;
+        boolean outlier = excursion.points == 1 && excursion.peakZ >= settings.spikeConfirmZ()
+                && excursion.peakExcess >= Math.log1p(settings.spikeMinRise());
+        if (!outlier) {
+            return false;
+        }
+        state.lossOutliers++;
+        double height = Math.expm1(excursion.peakExcess);
+        Alert info = Alert.firing(point.run(), AlertType.loss_spike, Severity.info, excursion.onsetStep)
+                .detectedAt(point.step(), point.timeMs())
+                .metric("loss")
+                .value(Math.exp(excursion.baseLevel + excursion.peakExcess))
+                .threshold(Math.exp(excursion.baseLevel + settings.spikeConfirmZ() * excursion.baseSigma))
+                .summary(String.format("One-step loss outlier on run %s at step %d (%s, z=%.1f), gone at the next "
+                                + "logged step: a bad batch, counted in the spike rate; no action needed.",
+                        point.run(), excursion.onsetStep, percent(height), excursion.peakZ))
+                .details(evidence("height", height, "baseline_loss", Math.exp(excursion.baseLevel),
+                        "z", excursion.peakZ, "outliers_total", (double) state.lossOutliers))
+                .build();
+        out.add(info);
+        out.add(info.resolvedAt(point.step(), point.timeMs(), "The loss was back at the next logged step."));
+        return true;
+    }
+
+    /** Bad batches are normal; a rising rate of them is worth a look in working hours. */
+    private void countRate(TrainingState state, MetricPoint point, boolean outlier, List<Alert> out) {
+        state.outlierRateSamples++;
+        state.outlierRateEma += RATE_ALPHA * ((outlier ? 1.0 : 0.0) - state.outlierRateEma);
+        double rate = state.spikeRatePer1000();
+        double limit = settings.spikeRateTicketPer1000();
+        if (state.openSpikeRateId == null && state.outlierRateSamples >= RATE_MIN_SAMPLES && rate >= limit) {
+            Alert alert = Alert.firing(point.run(), AlertType.loss_spike, Severity.ticket, point.step())
+                    .id(Alert.episodeId(point.run(), AlertType.loss_spike, "rate", point.step()))
+                    .detectedAt(point.step(), point.timeMs())
+                    .metric("loss_spike_rate")
+                    .value(rate)
+                    .threshold(limit)
+                    .summary(String.format("Bad-batch rate on run %s is rising: %.1f one-step loss outliers per "
+                                    + "1000 logged steps at step %d (ticket at %.0f); check the data pipeline "
+                                    + "and the learning rate.", point.run(), rate, point.step(), limit))
+                    .details(evidence("rate_per_1000", rate, "outliers_total", (double) state.lossOutliers))
+                    .build();
+            state.openSpikeRateId = alert.id();
+            state.spikeRateOnsetStep = point.step();
+            out.add(alert);
+        } else if (state.openSpikeRateId != null && rate <= limit / 2) {
+            out.add(Alert.firing(point.run(), AlertType.loss_spike, Severity.ticket, state.spikeRateOnsetStep)
+                    .id(state.openSpikeRateId).build()
+                    .resolvedAt(point.step(), point.timeMs(), String.format(
+                            "Bad-batch rate is down to %.1f per 1000 logged steps.", rate)));
+            state.openSpikeRateId = null;
+            state.spikeRateOnsetStep = -1;
+        }
+    }
+
+    /** A loss that creeps up without any single spike: compare its slow level with its best so far. */
+    private void trackSlowDrift(TrainingState state, MetricPoint point, double logLoss, List<Alert> out) {
+        Baseline baseline = state.baseline;
+        baseline.slowLossLevel += SLOW_ALPHA * (baseline.loss.level - baseline.slowLossLevel);
+        double level = baseline.slowLossLevel;
+        if (Double.isNaN(baseline.bestLossLevel) || level <= baseline.bestLossLevel) {
+            baseline.bestLossLevel = level;
+            baseline.firstStepAfterBest = -1;
+            return;
+        }
+        if (baseline.firstStepAfterBest < 0) {
+            baseline.firstStepAfterBest = point.step();
+        }
+        if (level - baseline.bestLossLevel < Math.log1p(settings.slowDivergenceRise())) {
+            return;
+        }
+        LossEpisode episode = new LossEpisode();
+        episode.slowDrift = true;
+        episode.onsetStep = baseline.firstStepAfterBest;
+        episode.confirmedAtStep = point.step();
+        episode.baseLevel = baseline.bestLossLevel;
+        episode.baseSigma = baseline.loss.sigma();
+        episode.smoothedExcess = level - baseline.bestLossLevel;
+        episode.peakSmoothedExcess = episode.smoothedExcess;
+        episode.peakLoss = Math.exp(logLoss);
+        episode.rollbackToStep = TrainingHealthMonitor.rollbackTarget(state, episode.onsetStep,
+                episode.onsetStep - state.stepInterval);
+        double best = Math.exp(baseline.bestLossLevel);
+        double rise = Math.expm1(episode.smoothedExcess);
+        Alert divergence = Alert.firing(point.run(), AlertType.divergence, Severity.page, episode.onsetStep)
+                .detectedAt(point.step(), point.timeMs())
+                .metric("loss")
+                .value(Math.exp(level))
+                .threshold(best * (1 + settings.slowDivergenceRise()))
+                .rollbackTo(episode.rollbackToStep)
+                .summary(String.format("Run %s is slowly diverging: its smoothed loss rose %s above its best %.4g "
+                                + "since step %d (now %.4g); %s.", point.run(), percent(rise), best,
+                        episode.onsetStep, Math.exp(level), rollbackAction(episode.rollbackToStep)))
+                .details(evidence("recovery_gap", rise, "baseline_loss", best, "smoothed_loss", Math.exp(level),
+                        "climbing", 1.0))
+                .build();
+        episode.divergenceId = divergence.id();
+        state.lossEpisode = episode;
+        out.add(divergence);
+    }
+
+    static String percent(double fraction) {
+        return String.format("%+.1f%%", 100 * fraction);
+    }
+
+    static String rollbackHint(Long step) {
+        return step == null ? "" : "; last good checkpoint is step " + step;
+    }
+
+    static String rollbackAction(Long step) {
+        return step == null ? "stop the run and roll back to the last good checkpoint"
+                : "roll back to step " + step + " (skip the batches after it or lower the learning rate)";
+    }
+
+    static Map<String, Object> evidence(Object... keyValues) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            map.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return map;
+    }
+}

@@ -1,0 +1,320 @@
+package io.runwatch.evaluate;
+
+import io.runwatch.config.Settings;
+import io.runwatch.core.Alert;
+import io.runwatch.core.AlertType;
+import io.runwatch.core.RunInput;
+import io.runwatch.core.Severity;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Evaluation section of the training-health detectors: runs a {@link Detection} and the two baselines a user
+ * would write without runwatch over the labelled suite (the seeded {@link SyntheticTrainingSuite} plus, when
+ * {@code ../shared} is present, the real logs labelled in {@code training/trainlog-labels.csv}) and prints, per
+ * alert family, recall, false pages, false tickets, median detection delay in logged steps and, for
+ * adam_precursor, how often and how far it fired ahead of the spike.
+ *
+ * <p>Run alone: {@code mvn -B -o -q -pl streams test -Dtest=TrainingEvaluationTest} prints the table (with
+ * the real logs when {@code ../shared} is there), or {@link #main} with the test classpath and an optional
+ * path to the shared directory.
+ */
+public final class TrainingEvaluation {
+    static final List<AlertType> FAMILIES = List.of(AlertType.loss_spike, AlertType.divergence, AlertType.nonfinite,
+            AlertType.grad_norm_spike, AlertType.adam_precursor, AlertType.run_rewound);
+    private static final Set<AlertType> TRAINING_TYPES = Set.copyOf(FAMILIES);
+    /** Detections this many logged steps before a label's onset still count (onsets are labelled by hand). */
+    private static final long EARLY_TOLERANCE = 5;
+    /** An alert this many logged steps after a label's end is still about that episode, not a false alarm. */
+    private static final long LATE_TOLERANCE = 60;
+    private static final int WARMUP_FOR_CLEAN_COUNT = 50;
+
+    private TrainingEvaluation() {
+    }
+
+    /** Per family and detector: what the table prints, and what the quality test asserts. */
+    static final class Tally {
+        int labelled;
+        int detected;
+        int falsePages;
+        int falseTickets;
+        final List<Double> delays = new ArrayList<>();
+        int precursorCases;
+        int ahead;
+        final List<Double> leads = new ArrayList<>();
+
+        double recall() {
+            return labelled == 0 ? Double.NaN : detected / (double) labelled;
+        }
+
+        double medianDelay() {
+            return median(delays);
+        }
+    }
+
+    /** The scores of one detector over the suite. */
+    record Score(String detector, Map<AlertType, Tally> families, Tally total, int cleanRuns, long records,
+                 long millis) {
+        double falseTicketsPer10CleanRuns() {
+            return cleanRuns == 0 ? 0 : 10.0 * total.falseTickets / cleanRuns;
+        }
+    }
+
+    record Result(List<Score> scores, int runs, int syntheticRuns, int realRuns) {
+        Score of(String detector) {
+            return scores.stream().filter(s -> s.detector().equals(detector)).findFirst().orElseThrow();
+        }
+    }
+
+    public static TrainingSection run(Detection detection, Path sharedDataOrNull) {
+        return format(evaluate(detection, sharedDataOrNull));
+    }
+
+    public static void main(String[] args) {
+        Path shared = args.length > 0 ? Path.of(args[0]) : locateShared();
+        System.out.println(run(new MonitorDetection(Settings.defaults()), shared).toMarkdown());
+    }
+
+    /** {@code ../shared} relative to the repository root, whether started from the root or from streams/. */
+    static Path locateShared() {
+        for (Path candidate : List.of(Path.of("..", "shared"), Path.of("..", "..", "shared"))) {
+            if (Files.isDirectory(candidate.resolve("data").resolve("trainlogs"))) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    static Result evaluate(Detection detection, Path sharedDataOrNull) {
+        List<TrainingLabelledRun> suite = new ArrayList<>(SyntheticTrainingSuite.generate());
+        int synthetic = suite.size();
+        if (sharedDataOrNull != null) {
+            suite.addAll(realRuns(sharedDataOrNull.resolve("data").resolve("trainlogs")));
+        }
+        List<Score> scores = List.of(
+                score("runwatch", detection, suite, false),
+                score("baseline: page at 1.2 × running min", TrainingBaselines.runningMinimum(), suite, true),
+                score("baseline: ticket at EMA + 4σ", TrainingBaselines.emaSigma(), suite, true));
+        return new Result(scores, suite.size(), synthetic, suite.size() - synthetic);
+    }
+
+    // ---- scoring -----------------------------------------------------------------------------------------
+
+    private static Score score(String name, Detection detection, List<TrainingLabelledRun> suite,
+                               boolean anyTypeMatches) {
+        List<RunInput> all = new ArrayList<>();
+        for (TrainingLabelledRun run : suite) {
+            all.addAll(run.inputs());
+        }
+        all.sort(Comparator.comparingLong(RunInput::timeMs)); // stable: each run keeps its own order
+        long started = System.nanoTime();
+        List<Alert> alerts = detection.detect(all);
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        Map<String, List<Alert>> byRun = new HashMap<>();
+        for (Alert alert : alerts) {
+            if (alert.isFiring() && TRAINING_TYPES.contains(alert.type())) {
+                byRun.computeIfAbsent(alert.run(), r -> new ArrayList<>()).add(alert);
+            }
+        }
+        Map<AlertType, Tally> families = new EnumMap<>(AlertType.class);
+        FAMILIES.forEach(f -> families.put(f, new Tally()));
+        Tally total = new Tally();
+        int clean = 0;
+        for (TrainingLabelledRun run : suite) {
+            if (run.isClean() && run.metricRecords() > WARMUP_FOR_CLEAN_COUNT) {
+                clean++;
+            }
+            List<Alert> runAlerts = byRun.getOrDefault(run.name(), List.of());
+            for (TrainingLabel label : run.labels()) {
+                boolean cannotReport = anyTypeMatches && label.family() == AlertType.run_rewound;
+                if (label.scored() && !cannotReport) {
+                    scoreLabel(run, label, runAlerts, anyTypeMatches, families.get(label.family()), total);
+                }
+            }
+            for (Alert alert : runAlerts) {
+                if (alert.severity() == Severity.info || isExcused(run, alert, anyTypeMatches)) {
+                    continue;
+                }
+                Tally family = families.get(alert.type());
+                if (alert.severity() == Severity.page) {
+                    total.falsePages++;
+                    family.falsePages++;
+                } else {
+                    total.falseTickets++;
+                    family.falseTickets++;
+                }
+            }
+        }
+        return new Score(name, families, total, clean, all.size(), millis);
+    }
+
+    private static void scoreLabel(TrainingLabelledRun run, TrainingLabel label, List<Alert> alerts,
+                                   boolean anyTypeMatches, Tally family, Tally total) {
+        family.labelled++;
+        total.labelled++;
+        Severity needed = label.minSeverity() == Severity.info ? Severity.info : Severity.ticket;
+        Alert first = alerts.stream()
+                .filter(a -> (anyTypeMatches || a.type() == label.family()) && a.severity().isAtLeast(needed))
+                .filter(a -> a.detectedAtStep() >= label.onsetStep() - EARLY_TOLERANCE * run.interval()
+                        && a.detectedAtStep() <= label.endStep())
+                .min(Comparator.comparingLong(Alert::detectedAtStep))
+                .orElse(null);
+        if (label.spikeStep() >= 0) {
+            family.precursorCases++;
+        }
+        if (first == null) {
+            return;
+        }
+        family.detected++;
+        total.detected++;
+        double delay = Math.max(0, first.detectedAtStep() - label.onsetStep()) / (double) run.interval();
+        family.delays.add(delay);
+        total.delays.add(delay);
+        if (label.spikeStep() >= 0) {
+            double lead = (label.spikeStep() - first.detectedAtStep()) / (double) run.interval();
+            family.leads.add(lead);
+            if (lead > 0) {
+                family.ahead++;
+            }
+        }
+    }
+
+    /** A ticket or page is excused by a label of a matching type, at least as severe, around the alert. */
+    private static boolean isExcused(TrainingLabelledRun run, Alert alert, boolean anyTypeMatches) {
+        for (TrainingLabel label : run.labels()) {
+            boolean inWindow = alert.detectedAtStep() >= label.onsetStep() - EARLY_TOLERANCE * run.interval()
+                    && alert.detectedAtStep() <= label.endStep() + LATE_TOLERANCE * run.interval();
+            if (inWindow && matchesType(label, alert, anyTypeMatches)
+                    && label.minSeverity().isAtLeast(alert.severity())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A divergence begins as a spike, so a loss_spike ticket is a correct early report of one (not a false one). */
+    private static boolean matchesType(TrainingLabel label, Alert alert, boolean anyTypeMatches) {
+        if (anyTypeMatches || alert.type() == label.family()) {
+            return true;
+        }
+        return label.family() == AlertType.divergence && alert.type() == AlertType.loss_spike;
+    }
+
+    // ---- the real logs -------------------------------------------------------------------------------------
+
+    static List<TrainingLabelledRun> realRuns(Path trainlogs) {
+        Map<String, List<TrainingLabel>> labels = realLabels();
+        List<TrainingLabelledRun> runs = new ArrayList<>();
+        List<Path> files;
+        try (var listing = Files.list(trainlogs)) {
+            files = listing.filter(p -> p.getFileName().toString().endsWith(".jsonl")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        for (Path file : files) {
+            for (Map.Entry<String, List<RunInput>> run : TrainingLogs.read(file).entrySet()) {
+                List<RunInput> inputs = run.getValue();
+                if (inputs.isEmpty()) {
+                    continue;
+                }
+                long interval = inputs.size() < 2 ? 1
+                        : Math.max(1, inputs.get(1).metric().step() - inputs.get(0).metric().step());
+                runs.add(new TrainingLabelledRun(run.getKey(), "real", interval, inputs,
+                        labels.getOrDefault(run.getKey(), List.of())));
+            }
+        }
+        return runs;
+    }
+
+    static Map<String, List<TrainingLabel>> realLabels() {
+        Map<String, List<TrainingLabel>> labels = new LinkedHashMap<>();
+        try (InputStream in = TrainingEvaluation.class.getResourceAsStream("/training/trainlog-labels.csv")) {
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            for (String line : text.split("\n")) {
+                if (line.isBlank() || line.startsWith("#")) {
+                    continue;
+                }
+                String[] f = line.split(",", 8);
+                labels.computeIfAbsent(f[1], r -> new ArrayList<>()).add(new TrainingLabel(AlertType.valueOf(f[2]),
+                        Long.parseLong(f[3]), Long.parseLong(f[4]), Severity.valueOf(f[5]), -1,
+                        Boolean.parseBoolean(f[6])));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return labels;
+    }
+
+    // ---- the table -------------------------------------------------------------------------------------------
+
+    static TrainingSection format(Result result) {
+        List<List<String>> rows = new ArrayList<>();
+        for (Score score : result.scores()) {
+            boolean baseline = !score.detector().equals("runwatch");
+            for (AlertType family : FAMILIES) {
+                Tally t = score.families().get(family);
+                rows.add(List.of(score.detector(), family.name(), String.valueOf(t.labelled),
+                        ratio(t.detected, t.labelled), baseline ? "—" : String.valueOf(t.falsePages),
+                        baseline ? "—" : String.valueOf(t.falseTickets), number(t.medianDelay()),
+                        family == AlertType.adam_precursor ? precursor(t) : ""));
+            }
+            Tally t = score.total();
+            rows.add(List.of("**" + score.detector() + "**", "**all**", String.valueOf(t.labelled),
+                    ratio(t.detected, t.labelled), String.valueOf(t.falsePages),
+                    String.format("%d (%.2f per 10 clean runs)", t.falseTickets, score.falseTicketsPer10CleanRuns()),
+                    number(t.medianDelay()), ""));
+        }
+        Score runwatch = result.scores().get(0);
+        List<String> notes = List.of(
+                String.format("Suite: %d runs (%d synthetic, seed %d; %d real logs from ../shared/data/trainlogs), "
+                                + "%d of them clean (no page or ticket expected), %d records.", result.runs(),
+                        result.syntheticRuns(), SyntheticTrainingSuite.SEED, result.realRuns(), runwatch.cleanRuns(),
+                        runwatch.records()),
+                "Recall: share of labelled episodes reported by an alert of their type at ticket severity or more (info for run_rewound), "
+                        + "between 5 logged steps before the onset and the episode's end. Baselines raise one kind "
+                        + "of alert, which counts for any family (they cannot report a rewind).",
+                "False page / ticket: a page or ticket that no label of matching type (a loss_spike ticket matches a "
+                        + "divergence, which begins as a spike) and at least that severity explains (paging on a spike that recovers is a false page). Delay: logged steps from the "
+                        + "labelled onset to the deciding record, median.",
+                "Precursor ahead: cases where adam_precursor fired before the spike's onset, and the median "
+                        + "lead in logged steps.",
+                String.format("runwatch processed the suite in %d ms (%.0f records/s through MonitorDetection).",
+                        runwatch.millis(), runwatch.records() * 1000.0 / Math.max(1, runwatch.millis())));
+        return new TrainingSection("Training health: loss spikes, divergence, precursors",
+                List.of("detector", "family", "episodes", "recall", "false pages", "false tickets",
+                        "median delay (logged steps)", "precursor ahead"), rows, notes);
+    }
+
+    private static String precursor(Tally t) {
+        return String.format("%d/%d (median lead %s)", t.ahead, t.precursorCases, number(median(t.leads)));
+    }
+
+    private static String ratio(int part, int whole) {
+        return whole == 0 ? "—" : String.format("%.2f (%d/%d)", part / (double) whole, part, whole);
+    }
+
+    private static String number(double value) {
+        return Double.isNaN(value) ? "—" : String.format("%.1f", value);
+    }
+
+    static double median(List<Double> values) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        List<Double> sorted = values.stream().sorted().toList();
+        int mid = sorted.size() / 2;
+        return sorted.size() % 2 == 1 ? sorted.get(mid) : (sorted.get(mid - 1) + sorted.get(mid)) / 2;
+    }
+}
