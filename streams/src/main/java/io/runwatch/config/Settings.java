@@ -94,10 +94,11 @@ public final class Settings {
             604_800, "Deadline for the first step after a start and before a run's pace is learned: loading a "
                     + "large checkpoint and compiling can take tens of minutes.");
     public static final Setting STALL_CHECKPOINT_GRACE_S = decimal("liveness.stall.checkpoint.grace.s", 900, 0,
-            604_800, "Extra silence allowed around a checkpoint save until the run's own save pause is learned.");
+            604_800, "Extra silence allowed around a checkpoint save, at least: save times vary several-fold with "
+                    + "storage load, so a hung save pages after 15 min + the step deadline.");
     public static final Setting STALL_CHECKPOINT_PAUSE_MULTIPLIER = decimal(
             "liveness.stall.checkpoint.pause.multiplier", 2, 1, 100,
-            "Once learned, the extra silence allowed around a save is this x the run's longest recent save pause.");
+            "The extra silence allowed around a save grows to this x the run's longest recent save pause.");
     public static final Setting STALL_DECLARED_GRACE_S = decimal("liveness.stall.declared.grace.s", 30, 0, 86_400,
             "Added to a deadline the trainer declares (expect_next_within_s): trainers round their estimates down.");
     public static final Setting LIVENESS_HISTORY_HALF_LIFE = integer("liveness.history.half.life.records", 1_000,

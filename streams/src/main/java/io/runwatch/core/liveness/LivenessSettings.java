@@ -10,8 +10,8 @@ package io.runwatch.core.liveness;
  * @param stallLongestPauseMultiplier  deadline ≥ this × the longest recent ordinary pause (undeclared evals)
  * @param warmupRecords                records after each start whose intervals/throughput are not learned
  * @param startupGraceS                deadline for the first step after a start (checkpoint load, compile)
- * @param checkpointGraceS             extra time around a checkpoint save until the run's own pause is learned
- * @param checkpointPauseMultiplier    extra time around a checkpoint save = this × the learned save pause
+ * @param checkpointGraceS             extra time allowed around a checkpoint save, at least
+ * @param checkpointPauseMultiplier    extra time around a save grows to this × the run's learned save pause
  * @param declaredGraceS               added to a deadline the trainer declared (expect_next_within_s)
  * @param historyHalfLifeRecords       how fast old record intervals fade from the learned distribution
  * @param throughputDropFraction       throughput this much below the run's baseline counts as a drop

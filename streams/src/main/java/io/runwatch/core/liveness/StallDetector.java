@@ -55,9 +55,9 @@ final class StallDetector {
                 && state.position + state.stepsPerRecord >= stall.lastCheckpointStep + stall.checkpointPeriodSteps;
     }
 
+    /** Save times vary with storage load, so the grace stays a minimum even once the run's own pause is known. */
     private double checkpointAllowanceS(LivenessState.Stall stall) {
-        return stall.checkpointPauseS < 0 ? settings.checkpointGraceS()
-                : settings.checkpointPauseMultiplier() * stall.checkpointPauseS;
+        return Math.max(settings.checkpointGraceS(), settings.checkpointPauseMultiplier() * stall.checkpointPauseS);
     }
 
     /**

@@ -15,7 +15,7 @@ import java.util.Map;
  */
 final class ThroughputDetector {
     /** A median's standard error is about 1.25 σ / √n; a drop must also be this many of those to count. */
-    private static final double NOISE_MARGIN = 3;
+    private static final double NOISE_MARGIN = 4;
     private static final double MAD_TO_SIGMA = 1.4826;
 
     private final LivenessSettings settings;

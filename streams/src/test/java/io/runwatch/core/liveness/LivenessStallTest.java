@@ -108,12 +108,14 @@ class LivenessStallTest {
     void learnedCheckpointPauseStillLetsAHungSavePage() {
         LivenessDriver run = new LivenessDriver().start(null);
         for (int i = 0; i < 3; i++) {
-            run.steps(100, 1.0).checkpoint().pass(300).steps(1, 1.0);
+            run.steps(100, 1.0).checkpoint().pass(600).steps(1, 1.0);
         }
-        run.steps(100, 1.0).checkpoint().pass(900);
+        run.steps(100, 1.0).checkpoint().pass(1_200);
+        assertThat(run.of(AlertType.stall)).as("within floor + 2 x the learned 10 min save").isEmpty();
+        run.pass(200);
 
         assertThat(run.firing(AlertType.stall)).singleElement().satisfies(a -> {
-            assertThat(a.threshold()).as("floor + 2 x learned ~300 s save").isBetween(650.0, 800.0);
+            assertThat(a.threshold()).isBetween(1_300.0, 1_330.0);
             assertThat(a.rollbackToStep()).as("the newest save").isEqualTo(403L);
         });
     }
