@@ -3,7 +3,6 @@ package io.runwatch.core.liveness;
 import io.runwatch.core.Alert;
 import io.runwatch.core.MetricPoint;
 import io.runwatch.core.RunEvent;
-import io.runwatch.core.RunEventType;
 import java.util.ArrayList;
 import java.util.List;
 
