@@ -119,7 +119,56 @@ public final class Settings {
 
     // ---- liveness ------------------------------------------------------------------------------------------
     public static final Setting STALL_FLOOR_S = decimal("liveness.stall.floor.s", 120, 1, 86_400,
-            "A learned stall deadline is never shorter than this.");
+            "A learned stall deadline is never shorter than this: 2 min absorbs GC, data-loader and network "
+                    + "hiccups of fast runs while still paging 5x sooner than a 10-minute silence rule.");
+    public static final Setting STALL_MULTIPLIER = decimal("liveness.stall.multiplier", 3, 1, 100,
+            "Stall deadline = this x the high quantile of the run's own record intervals (NVIDIA's watcher uses "
+                    + "5x the longest step; 3x a 99th percentile is as safe and pages sooner).");
+    public static final Setting STALL_QUANTILE = decimal("liveness.stall.quantile", 0.99, 0.5, 1,
+            "Quantile of the record intervals the stall deadline scales: high, so routine slow steps never page.");
+    public static final Setting STALL_LONGEST_PAUSE_MULTIPLIER = decimal("liveness.stall.longest.pause.multiplier",
+            1.5, 0, 100, "The stall deadline is also at least this x the longest ordinary pause seen recently, so "
+                    + "an undeclared periodic evaluation that once passed does not page the next time.");
+    public static final Setting LIVENESS_WARMUP_RECORDS = integer("liveness.warmup.records", 3, 0, 100_000,
+            "Step records after each (re)start whose intervals and throughput are not learned: compilation and "
+                    + "data-loader warm-up make them unrepresentative.");
+    public static final Setting STALL_STARTUP_GRACE_S = decimal("liveness.stall.startup.grace.s", 1_800, 1,
+            604_800, "Deadline for the first step after a start and before a run's pace is learned: loading a "
+                    + "large checkpoint and compiling can take tens of minutes.");
+    public static final Setting STALL_CHECKPOINT_GRACE_S = decimal("liveness.stall.checkpoint.grace.s", 900, 0,
+            604_800, "Extra silence allowed around a checkpoint save, at least: save times vary several-fold with "
+                    + "storage load, so a hung save pages after 15 min + the step deadline.");
+    public static final Setting STALL_CHECKPOINT_PAUSE_MULTIPLIER = decimal(
+            "liveness.stall.checkpoint.pause.multiplier", 2, 1, 100,
+            "The extra silence allowed around a save grows to this x the run's longest recent save pause.");
+    public static final Setting STALL_DECLARED_GRACE_S = decimal("liveness.stall.declared.grace.s", 30, 0, 86_400,
+            "Added to a deadline the trainer declares (expect_next_within_s): trainers round their estimates down.");
+    public static final Setting LIVENESS_HISTORY_HALF_LIFE = integer("liveness.history.half.life.records", 1_000,
+            10, 10_000_000, "Record intervals this many records old count half in the learned stall deadline: "
+                    + "the deadline follows a run that changes pace within an hour or so of fast steps.");
+    public static final Setting THROUGHPUT_DROP_FRACTION = decimal("liveness.throughput.drop.fraction", 0.08, 0.01,
+            0.9, "Throughput this much below the run's own baseline opens a ticket; 8% catches the 10% "
+                    + "regressions Megatron's CI fails on. Noisy runs get a wider margin automatically.");
+    public static final Setting THROUGHPUT_HOLD_STEPS = longValue("liveness.throughput.hold.steps", 100, 1,
+            100_000_000, "A throughput drop, and its recovery, must hold this many steps: a slow stretch of a few "
+                    + "steps is not worth a ticket.");
+    public static final Setting THROUGHPUT_WINDOW_RECORDS = integer("liveness.throughput.window.records", 32, 3,
+            10_000, "Step records in the rolling median compared with the baseline: single slow steps are ignored.");
+    public static final Setting THROUGHPUT_HALF_LIFE = integer("liveness.throughput.half.life.records", 500, 10,
+            10_000_000, "How slowly the throughput baseline follows a healthy run (records to half weight); it "
+                    + "freezes while throughput is low, so a slowdown never becomes the new normal by itself.");
+    public static final Setting STORM_RESTARTS = integer("liveness.restart.storm.restarts", 5, 2, 10_000,
+            "Restarts within the storm window that page (NVIDIA's watcher: 5 in 30 minutes).");
+    public static final Setting STORM_WINDOW_S = decimal("liveness.restart.storm.window.s", 1_800, 60, 604_800,
+            "Window of liveness.restart.storm.restarts.");
+    public static final Setting STORM_WITHOUT_PROGRESS = integer("liveness.restart.storm.without.progress", 3, 2,
+            10_000, "Restarts in a row without a newer checkpoint that page whatever their pace: a slow crash loop "
+                    + "burns the same steps again and again.");
+    public static final Setting STORM_QUIET_S = decimal("liveness.restart.storm.quiet.s", 1_800, 60, 604_800,
+            "A restart storm resolves after this long without a restart while the run makes progress.");
+    public static final Setting STORM_COOLDOWN_S = decimal("liveness.restart.storm.cooldown.s", 3_600, 0, 604_800,
+            "Minimum time between two restart-storm pages of one run, so a flapping job pages once an hour at "
+                    + "most.");
 
     private final Map<String, String> values;
 
@@ -206,7 +255,14 @@ public final class Settings {
     }
 
     public LivenessSettings liveness() {
-        return new LivenessSettings(decimal(STALL_FLOOR_S));
+        return new LivenessSettings(decimal(STALL_FLOOR_S), decimal(STALL_MULTIPLIER), decimal(STALL_QUANTILE),
+                decimal(STALL_LONGEST_PAUSE_MULTIPLIER), integer(LIVENESS_WARMUP_RECORDS),
+                decimal(STALL_STARTUP_GRACE_S), decimal(STALL_CHECKPOINT_GRACE_S),
+                decimal(STALL_CHECKPOINT_PAUSE_MULTIPLIER), decimal(STALL_DECLARED_GRACE_S),
+                integer(LIVENESS_HISTORY_HALF_LIFE), decimal(THROUGHPUT_DROP_FRACTION),
+                longValue(THROUGHPUT_HOLD_STEPS), integer(THROUGHPUT_WINDOW_RECORDS), integer(THROUGHPUT_HALF_LIFE),
+                integer(STORM_RESTARTS), decimal(STORM_WINDOW_S), integer(STORM_WITHOUT_PROGRESS),
+                decimal(STORM_QUIET_S), decimal(STORM_COOLDOWN_S));
     }
 
     /** The README's settings table. */
