@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Tags;
 import io.runwatch.core.Alert;
 import io.runwatch.core.MetricPoint;
 import io.runwatch.core.evals.EvalOutcome;
+import io.runwatch.core.liveness.LivenessGauges;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,7 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * runwatch_eval_score{run,benchmark,metric}, runwatch_eval_noise{...}, runwatch_eval_regression_z{...}
  * runwatch_eval_kendall_tau{run,benchmark,metric,window}   window = "all" or the rolling window size
  * runwatch_eval_capability_score{run,capability}, runwatch_eval_weakest_capability{run,capability}
- * runwatch_run_goodput_ratio{run}, runwatch_run_lost_steps_total{run}
+ * runwatch_run_goodput_ratio{run}, runwatch_run_lost_steps_total{run}, runwatch_run_restarts_total{run}
+ * runwatch_run_stall_deadline_seconds{run}, runwatch_run_silence_seconds{run}, runwatch_run_throughput_ratio{run}
  * runwatch_last_processed_timestamp_seconds           wall time of the newest processed record (dead man)
  * runwatch_processing_delay_seconds                    record time → processed (summary)
  * runwatch_consumer_lag_records                        records behind the input topics' ends
@@ -155,14 +157,12 @@ public final class RunwatchMetrics {
                 Tags.of("run", run)).set(timeMs / 1000.0);
     }
 
-    public void lossSpikeCounted(String run) {
-        counterCell("runwatch_loss_spikes_total", "Single-step loss outliers (bad batches) seen in the run", run)
-                .incrementAndGet();
-    }
-
-    public void lossSpikeRate(String run, double spikesPerThousandSteps) {
-        gauge("runwatch_run_loss_spike_rate", "Loss outliers per 1000 logged steps, recent window",
-                Tags.of("run", run)).set(spikesPerThousandSteps);
+    /** Single-step loss outliers (bad batches) seen so far, and their recent rate per 1000 logged steps. */
+    public void lossSpikes(String run, long total, double ratePerThousandSteps) {
+        raise(counterCell("runwatch_loss_spikes_total", "Single-step loss outliers (bad batches) seen in the run",
+                run), total);
+        setIfFinite("runwatch_run_loss_spike_rate", "Loss outliers per 1000 logged steps, recent window",
+                Tags.of("run", run), ratePerThousandSteps);
     }
 
     // ---- evaluations --------------------------------------------------------------------------------
@@ -204,11 +204,24 @@ public final class RunwatchMetrics {
 
     // ---- liveness -------------------------------------------------------------------------------------
 
-    public void goodput(String run, double ratio, long lostSteps) {
-        setIfFinite("runwatch_run_goodput_ratio", "Share of wall time since start spent making new progress",
-                Tags.of("run", run), ratio);
-        AtomicLong lost = counterCell("runwatch_run_lost_steps_total", "Steps redone after rewinds", run);
-        lost.set(Math.max(lost.get(), lostSteps));
+    public void liveness(String run, LivenessGauges g) {
+        Tags tags = Tags.of("run", run);
+        setIfFinite("runwatch_run_goodput_ratio", "Share of wall time since start spent making new progress", tags,
+                g.goodputRatio());
+        setIfFinite("runwatch_run_stall_deadline_seconds", "Silence after which the run counts as stalled", tags,
+                g.stallDeadlineS());
+        setIfFinite("runwatch_run_silence_seconds", "Time since the run last reported a new step", tags,
+                g.silenceS());
+        setIfFinite("runwatch_run_throughput_ratio", "Recent throughput divided by the run's own baseline", tags,
+                g.throughputRatio());
+        raise(counterCell("runwatch_run_lost_steps_total", "Steps redone after rewinds", run), g.lostSteps());
+        raise(counterCell("runwatch_run_restarts_total", "Restarts of the run (resumed starts or rewinds)", run),
+                g.restartsTotal());
+    }
+
+    /** Counters mirror totals kept in detector state; never let one go down (a replay must not decrement). */
+    private static void raise(AtomicLong counter, long total) {
+        counter.accumulateAndGet(total, Math::max);
     }
 
     // ---- lifecycle -----------------------------------------------------------------------------------

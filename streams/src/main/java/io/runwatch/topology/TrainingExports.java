@@ -9,7 +9,8 @@ final class TrainingExports {
     private TrainingExports() {
     }
 
-    static void export(RunwatchMetrics metrics, String run, TrainingState state, TrainingHealthMonitor monitor) {
-        // Filled in when the spike detectors land (loss spike count and rate).
+    static void export(RunwatchMetrics metrics, String run, TrainingState state) {
+        metrics.lossSpikes(run, TrainingHealthMonitor.lossSpikesTotal(state),
+                TrainingHealthMonitor.lossSpikeRatePer1000(state));
     }
 }

@@ -72,7 +72,7 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
             if (point.step() >= trainingState.lastStep) {
                 metrics.trainingStep(point);
             }
-            TrainingExports.export(metrics, run, trainingState, training);
+            TrainingExports.export(metrics, run, trainingState);
         } else {
             RunEvent event = input.event();
             alerts.addAll(training.onEvent(trainingState, event));
@@ -98,7 +98,7 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
             LivenessState state = livenessStore.getOrCreate(run, () -> entry.value);
             List<Alert> alerts = liveness.onTick(state, nowMs);
             livenessStore.put(run, state);
-            metrics.goodput(run, liveness.goodputRatio(state, nowMs), liveness.lostSteps(state));
+            metrics.liveness(run, liveness.gauges(state, nowMs));
             for (Alert alert : alerts) {
                 context().forward(new Record<>(run, alert, nowMs));
             }

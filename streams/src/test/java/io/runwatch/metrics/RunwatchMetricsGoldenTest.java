@@ -11,6 +11,7 @@ import io.runwatch.core.MetricPoint;
 import io.runwatch.core.Severity;
 import io.runwatch.core.evals.EvalGauges;
 import io.runwatch.core.evals.EvalOutcome;
+import io.runwatch.core.liveness.LivenessGauges;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -33,11 +34,10 @@ class RunwatchMetricsGoldenTest {
         metrics.alertRollback("r", "divergence", 5L);
         metrics.trainingStep(MetricPoint.ofLoss("r", 10, 2_000, 2.5).withGradNorm(1.0).withLr(1e-3)
                 .withThroughput(1e5, 0.5).withGroups(Map.of("embed", new GroupStats(0.1, 0.2, 3.0))));
-        metrics.lossSpikeCounted("r");
-        metrics.lossSpikeRate("r", 0.5);
+        metrics.lossSpikes("r", 3, 0.5);
         metrics.evalOutcome(new EvalOutcome(List.of(), new EvalGauges("r", "arc_easy", "acc", 0.5, 0.01, 0.8, 0.6,
                 10, 1.5), Map.of("knowledge", 0.3, "reasoning", 0.2), "reasoning"));
-        metrics.goodput("r", 0.95, 300);
+        metrics.liveness("r", new LivenessGauges(0.95, 300, 240, 12, 0.9, 2));
     }
 
     @Test
@@ -71,7 +71,11 @@ class RunwatchMetricsGoldenTest {
                 # TYPE runwatch_run_loss_spike_rate gauge
                 # TYPE runwatch_run_lost_steps_total counter
                 # TYPE runwatch_run_lr gauge
+                # TYPE runwatch_run_restarts_total counter
+                # TYPE runwatch_run_silence_seconds gauge
+                # TYPE runwatch_run_stall_deadline_seconds gauge
                 # TYPE runwatch_run_step gauge
+                # TYPE runwatch_run_throughput_ratio gauge
                 # TYPE runwatch_run_tokens_per_second gauge
                 # TYPE runwatch_streams_running gauge""");
         assertThat(registry.scrape()).contains(
@@ -79,6 +83,8 @@ class RunwatchMetricsGoldenTest {
                 "runwatch_eval_kendall_tau{benchmark=\"arc_easy\",metric=\"acc\",run=\"r\",window=\"10\"} 0.6",
                 "runwatch_eval_weakest_capability{capability=\"reasoning\",run=\"r\"} 0.2",
                 "runwatch_run_lost_steps_total{run=\"r\"} 300.0",
+                "runwatch_loss_spikes_total{run=\"r\"} 3.0",
+                "runwatch_run_stall_deadline_seconds{run=\"r\"} 240.0",
                 "runwatch_processing_delay_seconds_count 1");
     }
 
