@@ -107,6 +107,9 @@ public final class Settings {
     public static final Setting EVAL_NOISY_MAX_TAU = decimal("evals.noisy.max.tau", 0.3, 0, 1,
             "A benchmark at chance whose whole-run |Kendall tau| is below this is classed as noise: 0.3 is "
                     + "about two standard errors of tau under no trend at 27 checkpoints.");
+    public static final Setting EVAL_NOISE_FLOOR = decimal("evals.noise.floor.relative", 0.002, 0, 1,
+            "The noise unit is at least this fraction of the score: losses and bits per byte are smooth, and a "
+                    + "0.5% wiggle is not worth a ticket even when it is many of their tiny noise units.");
 
     // ---- liveness ------------------------------------------------------------------------------------------
     public static final Setting STALL_FLOOR_S = decimal("liveness.stall.floor.s", 120, 1, 86_400,
@@ -190,7 +193,8 @@ public final class Settings {
         return new EvalSettings(integer(EVAL_KENDALL_WINDOW), integer(EVAL_RETAINED_CHECKPOINTS),
                 integer(EVAL_LEVEL_CHECKPOINTS), integer(EVAL_LOOKBACK_CHECKPOINTS), integer(EVAL_NOISE_WINDOW),
                 integer(EVAL_MIN_CHECKPOINTS), decimal(EVAL_ALPHA), bool(EVAL_CONFIRM), decimal(EVAL_RESOLVE_Z),
-                decimal(EVAL_MOVED_Z), integer(EVAL_NOISY_MIN_CHECKPOINTS), decimal(EVAL_NOISY_MAX_TAU));
+                decimal(EVAL_MOVED_Z), integer(EVAL_NOISY_MIN_CHECKPOINTS), decimal(EVAL_NOISY_MAX_TAU),
+                decimal(EVAL_NOISE_FLOOR));
     }
 
     public LivenessSettings liveness() {

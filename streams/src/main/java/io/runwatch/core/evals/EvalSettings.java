@@ -16,11 +16,12 @@ package io.runwatch.core.evals;
  * @param movedZ                 a checkpoint this many noise units below its reference counts as "moved"
  * @param noisyMinCheckpoints    checkpoints needed before a trajectory may be classed noisy
  * @param noisyMaxTau            |Kendall tau| below which a trajectory near chance is classed noisy
+ * @param relativeNoiseFloor     the noise unit is at least this fraction of the score
  */
 public record EvalSettings(int kendallWindow, int retainedCheckpoints, int levelCheckpoints,
                            int lookbackCheckpoints, int noiseWindow, int minCheckpoints, double alpha,
                            boolean confirmWithNext, double resolveZ, double movedZ, int noisyMinCheckpoints,
-                           double noisyMaxTau) {
+                           double noisyMaxTau, double relativeNoiseFloor) {
 
     public EvalSettings {
         if (lookbackCheckpoints < levelCheckpoints) {
@@ -33,6 +34,6 @@ public record EvalSettings(int kendallWindow, int retainedCheckpoints, int level
     }
 
     public static EvalSettings defaults() {
-        return new EvalSettings(10, 32, 4, 24, 12, 6, 0.01, true, 1.0, 2.0, 8, 0.3);
+        return new EvalSettings(10, 32, 4, 24, 12, 6, 0.01, true, 1.0, 2.0, 8, 0.3, 0.005);
     }
 }

@@ -10,12 +10,14 @@ package io.runwatch.core.evals;
  *                  checkpoint tested): the error of the seed mean; 0 for single-seed runs
  * @param empirical robust spread of the recent checkpoints around their local linear trend; NaN when
  *                  there are too few checkpoints yet
+ * @param floor     the smallest change worth a ticket: a set fraction of the score (of a loss, of a bits
+ *                  per byte); smooth continuous metrics would otherwise alert on sub-percent wiggles
  */
-public record NoiseEstimate(double binomial, double seed, double empirical) {
+public record NoiseEstimate(double binomial, double seed, double empirical, double floor) {
 
     /** The noise unit: the largest source, never exactly zero. */
     public double total() {
-        double largest = Math.max(binomial, seed);
+        double largest = Math.max(Math.max(binomial, seed), floor);
         if (!Double.isNaN(empirical)) {
             largest = Math.max(largest, empirical);
         }

@@ -49,10 +49,11 @@ final class NoisyClassifier {
         if (t.noisy && t.noisyAlertId == null) {
             t.noisyReason = AT_CHANCE;
             String summary = String.format(Locale.ROOT,
-                    "%s %s of run %s is indistinguishable from noise: its recent level %s sits at chance (%s) "
+                    "%s %s of run %s is indistinguishable from noise: its recent level %s sits at chance (%s%s) "
                             + "and Kendall's tau over %d checkpoints is %.2f; ignore it at this scale, no "
                             + "regression will be raised on it.",
                     t.benchmark, t.metric, t.run, RegressionDetector.fmt(level), range(chance),
+                    chance.imbalanced() ? ", the range a yes/no model spans by answer bias alone" : "",
                     t.checkpointsSeen, t.kendallTauAll());
             return fire(t, point, level, chance, noise, summary);
         }

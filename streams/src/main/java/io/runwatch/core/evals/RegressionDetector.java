@@ -200,7 +200,7 @@ final class RegressionDetector {
         return index < t.recent.size() ? t.recent.get(index).scores.size() : 1;
     }
 
-    /** A difference of one checkpoint and a level of L checkpoints carries the noise of both. */
+    /** A checkpoint minus a level of L checkpoints carries the noise of both. */
     private double pointUnit(NoiseEstimate noise) {
         return noise.total() * Math.sqrt(1 + 1.0 / settings.levelCheckpoints());
     }
