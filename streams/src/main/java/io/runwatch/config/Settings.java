@@ -90,7 +90,7 @@ public final class Settings {
             "Checkpoints before the first regression test: fewer give no usable level or noise estimate.");
     public static final Setting EVAL_ALPHA = decimal("evals.regression.alpha", 0.01, 1e-9, 0.5,
             "Chance that a trajectory without any real drop raises eval_regression over its whole life; the "
-                    + "z threshold grows with the checkpoints tested (3.9 at 200), so a long run does not "
+                    + "single-checkpoint z threshold grows with the checkpoints tested (4.1 at 200), so a long run does not "
                     + "alert on routine 3-sigma wobbles.");
     public static final Setting EVAL_CONFIRM = bool("evals.regression.confirm", true,
             "Also fire when two consecutive checkpoints both fall past a lower threshold (2.6 at 200 "
