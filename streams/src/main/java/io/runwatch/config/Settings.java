@@ -115,7 +115,43 @@ public final class Settings {
 
     // ---- checkpoint evaluations ------------------------------------------------------------------------
     public static final Setting EVAL_KENDALL_WINDOW = integer("evals.kendall.window", 10, 3, 1_000,
-            "Checkpoints in the rolling window of the Kendall tau gauge.");
+            "Checkpoints in the rolling Kendall tau gauge: 10 spans a recent stretch yet gives tau steps of "
+                    + "0.02, fine enough to see a plateau turn.");
+    public static final Setting EVAL_RETAINED_CHECKPOINTS = integer("evals.retained.checkpoints", 32, 8, 1_000,
+            "Newest checkpoints kept per trajectory; older ones are compressed (they still count in the "
+                    + "whole-run Kendall tau). Results for a checkpoint older than these are dropped as too late.");
+    public static final Setting EVAL_LEVEL_CHECKPOINTS = integer("evals.level.checkpoints", 4, 1, 100,
+            "Checkpoints averaged into a level, the reference a drop is measured from: a single lucky "
+                    + "evaluation must not set the bar, yet 4 checkpoints still follow a rising curve.");
+    public static final Setting EVAL_LOOKBACK_CHECKPOINTS = integer("evals.lookback.checkpoints", 24, 1, 1_000,
+            "How far back the recent best level is searched: long enough to see a slow decline (a few "
+                    + "noise units over ~20 checkpoints), short enough to forget the early run.");
+    public static final Setting EVAL_NOISE_WINDOW = integer("evals.noise.window", 12, 6, 1_000,
+            "Checkpoints the empirical noise (spread around the local trend) is estimated from.");
+    public static final Setting EVAL_MIN_CHECKPOINTS = integer("evals.regression.min.checkpoints", 6, 2, 1_000,
+            "Checkpoints before the first regression test: fewer give no usable level or noise estimate.");
+    public static final Setting EVAL_ALPHA = decimal("evals.regression.alpha", 0.01, 1e-9, 0.5,
+            "Chance that a trajectory without any real drop raises eval_regression over its whole life; the "
+                    + "single-checkpoint z threshold grows with the checkpoints tested (4.1 at 200), so a long run does not "
+                    + "alert on routine 3-sigma wobbles.");
+    public static final Setting EVAL_CONFIRM = bool("evals.regression.confirm", true,
+            "Also fire when two consecutive checkpoints both fall past a lower threshold (2.6 at 200 "
+                    + "checkpoints). On, because most real regressions persist: it finds moderate drops one "
+                    + "checkpoint later at the same false-alarm rate, while overwhelming drops still fire at once.");
+    public static final Setting EVAL_RESOLVE_Z = decimal("evals.regression.resolve.z", 1.0, 0, 10,
+            "An eval_regression resolves when the score is back within this many noise units of the level "
+                    + "before the drop.");
+    public static final Setting EVAL_MOVED_Z = decimal("evals.moved.z", 2.0, 0, 100,
+            "A checkpoint this many noise units below its level counts as moved, when an alert lists which "
+                    + "other benchmarks of the run fell at the same checkpoint.");
+    public static final Setting EVAL_NOISY_MIN_CHECKPOINTS = integer("evals.noisy.min.checkpoints", 8, 3, 1_000,
+            "Checkpoints before a benchmark may be classed as noise (eval_noisy).");
+    public static final Setting EVAL_NOISY_MAX_TAU = decimal("evals.noisy.max.tau", 0.3, 0, 1,
+            "A benchmark at chance whose whole-run |Kendall tau| is below this is classed as noise: 0.3 is "
+                    + "about two standard errors of tau under no trend at 27 checkpoints.");
+    public static final Setting EVAL_NOISE_FLOOR = decimal("evals.noise.floor.relative", 0.002, 0, 1,
+            "The noise unit is at least this fraction of the score: losses and bits per byte are smooth, and a "
+                    + "0.5% wiggle is not worth a ticket even when it is many of their tiny noise units.");
 
     // ---- liveness ------------------------------------------------------------------------------------------
     public static final Setting STALL_FLOOR_S = decimal("liveness.stall.floor.s", 120, 1, 86_400,
@@ -251,7 +287,11 @@ public final class Settings {
     }
 
     public EvalSettings evals() {
-        return new EvalSettings(integer(EVAL_KENDALL_WINDOW));
+        return new EvalSettings(integer(EVAL_KENDALL_WINDOW), integer(EVAL_RETAINED_CHECKPOINTS),
+                integer(EVAL_LEVEL_CHECKPOINTS), integer(EVAL_LOOKBACK_CHECKPOINTS), integer(EVAL_NOISE_WINDOW),
+                integer(EVAL_MIN_CHECKPOINTS), decimal(EVAL_ALPHA), bool(EVAL_CONFIRM), decimal(EVAL_RESOLVE_Z),
+                decimal(EVAL_MOVED_Z), integer(EVAL_NOISY_MIN_CHECKPOINTS), decimal(EVAL_NOISY_MAX_TAU),
+                decimal(EVAL_NOISE_FLOOR));
     }
 
     public LivenessSettings liveness() {

@@ -5,6 +5,7 @@ import io.runwatch.core.Alert;
 import io.runwatch.core.RunInput;
 import io.runwatch.core.evals.EvalMonitor;
 import io.runwatch.core.evals.EvalRunState;
+import io.runwatch.core.evals.TrajectoryState;
 import io.runwatch.core.liveness.LivenessMonitor;
 import io.runwatch.core.liveness.LivenessState;
 import io.runwatch.core.training.TrainingHealthMonitor;
@@ -33,6 +34,7 @@ public final class MonitorDetection implements Detection {
         Map<String, TrainingState> trainingStates = new HashMap<>();
         Map<String, LivenessState> livenessStates = new HashMap<>();
         Map<String, EvalRunState> evalStates = new HashMap<>();
+        Map<String, TrajectoryState> trajectoryStates = new HashMap<>(); // keyed by run + trajectory, as the store
         long tickMs = settings.longValue(Settings.TICK_INTERVAL_MS);
         long nextTick = Long.MIN_VALUE;
         List<Alert> out = new ArrayList<>();
@@ -59,8 +61,10 @@ public final class MonitorDetection implements Detection {
                 out.addAll(liveness.onEvent(livenessStates.computeIfAbsent(run, r -> new LivenessState()),
                         input.event()));
             } else {
-                out.addAll(evals.onEval(evalStates.computeIfAbsent(run, r -> new EvalRunState()), input.eval())
-                        .alerts());
+                EvalRunState runState = evalStates.computeIfAbsent(run, r -> new EvalRunState());
+                TrajectoryState trajectory = trajectoryStates.computeIfAbsent(
+                        run + "/" + input.eval().trajectoryKey(), k -> new TrajectoryState());
+                out.addAll(evals.onEval(runState, trajectory, input.eval()).alerts());
             }
         }
         return out;

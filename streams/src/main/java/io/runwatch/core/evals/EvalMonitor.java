@@ -1,25 +1,217 @@
 package io.runwatch.core.evals;
 
+import io.runwatch.core.Alert;
 import io.runwatch.core.EvalPoint;
+import io.runwatch.core.evals.EvalRunState.TrajectorySummary;
+import io.runwatch.core.evals.TrajectoryAnalysis.ChanceLevel;
+import io.runwatch.core.evals.TrajectoryState.Checkpoint;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
-/** Checkpoint-evaluation trajectory detection for one run at a time. Stateless; memory is in the state. */
+/**
+ * Checkpoint-evaluation trajectories. The topology keeps one {@link EvalRunState} per run and one
+ * {@link TrajectoryState} per run + {@link EvalPoint#trajectoryKey()}, and hands both with each point.
+ * Stateless itself.
+ *
+ * <p>Each trajectory is ordered by step whatever the arrival order. A re-evaluation of a checkpoint
+ * (same step and seed) <em>replaces</em> the earlier score: a checkpoint is re-run because the earlier run
+ * was suspect (a harness fix, a truncated job), and replacing makes a re-delivered record harmless, where
+ * averaging would count one measurement twice and understate the noise. Different seeds of a checkpoint are
+ * averaged, their spread feeding the noise model.
+ */
 public final class EvalMonitor {
+    /** Seeds averaged per checkpoint at most (keeps the state bounded). */
+    static final int MAX_SEEDS = 16;
+
     private final EvalSettings settings;
+    private final TrajectoryAnalysis analysis;
+    private final RegressionDetector regressions;
+    private final NoisyClassifier noisy;
 
     public EvalMonitor(EvalSettings settings) {
         this.settings = settings;
+        this.analysis = new TrajectoryAnalysis(settings);
+        this.regressions = new RegressionDetector(settings, analysis);
+        this.noisy = new NoisyClassifier(settings, analysis);
     }
 
     public EvalSettings settings() {
         return settings;
     }
 
-    public EvalOutcome onEval(EvalRunState state, EvalPoint point) {
-        state.points++;
-        EvalGauges gauges = new EvalGauges(point.run(), point.benchmark(), point.metric(), point.value(),
-                Double.NaN, Double.NaN, Double.NaN, settings.kendallWindow(), Double.NaN);
-        return new EvalOutcome(List.of(), gauges, Map.of(), null);
+    public EvalOutcome onEval(EvalRunState run, TrajectoryState trajectory, EvalPoint point) {
+        if (trajectory.run == null) {
+            initialise(trajectory, point);
+        }
+        List<Alert> alerts = new ArrayList<>(2);
+        if (!isScore(trajectory, point.value())) {
+            return outcome(run, trajectory, alerts); // a NaN score says the eval failed, not the model
+        }
+        if (point.step() <= trajectory.compressedThroughStep) {
+            trajectory.lateResultsDropped++;
+            return outcome(run, trajectory, alerts);
+        }
+        int changed = record(trajectory, point);
+        if (changed < 0) {
+            return outcome(run, trajectory, alerts);
+        }
+        TrajectorySummary summary = run.trajectories.computeIfAbsent(point.trajectoryKey(),
+                key -> new TrajectorySummary());
+        rememberDrop(trajectory, summary, changed);
+        addIfPresent(alerts, noisy.update(trajectory, point));
+        if (trajectory.openRegressionId != null) {
+            addIfPresent(alerts, regressions.resolveIfRecovered(trajectory, point));
+        } else if (!trajectory.noisy) {
+            RegressionDetector.Onset onset = regressions.findOnset(trajectory, changed);
+            if (onset != null && onset.hadSkill()) {
+                alerts.add(regressions.open(run, trajectory, onset, point));
+                addIfPresent(alerts, regressions.resolveIfRecovered(trajectory, point));
+            } else if (onset != null && isImbalancedClassification(trajectory)) {
+                addIfPresent(alerts, noisy.binaryFlip(trajectory, point, onset));
+            }
+        }
+        summarise(trajectory, summary, point);
+        return outcome(run, trajectory, alerts);
+    }
+
+    private static void initialise(TrajectoryState t, EvalPoint p) {
+        t.run = p.run();
+        t.benchmark = p.benchmark();
+        t.metric = p.metric();
+        t.higherIsBetter = p.higherIsBetter();
+        t.logScale = !p.higherIsBetter() && p.metric() != null && p.metric().toLowerCase().contains("ppl");
+        t.items = p.n() == null ? 0 : p.n();
+    }
+
+    private static boolean isScore(TrajectoryState t, double value) {
+        return Double.isFinite(value) && (!t.logScale || value > 0);
+    }
+
+    /**
+     * Puts the score into its checkpoint (replacing the same seed's earlier score), keeps Kendall's sum
+     * current, and compresses the oldest checkpoint when over capacity. Returns the checkpoint's index, or
+     * −1 when it was itself the one compressed.
+     */
+    private int record(TrajectoryState t, EvalPoint p) {
+        int index = t.indexOf(p.step());
+        double before = Double.NaN;
+        Checkpoint checkpoint;
+        if (index >= 0) {
+            checkpoint = t.recent.get(index);
+            before = t.orientedMean(index);
+        } else {
+            index = -index - 1;
+            checkpoint = new Checkpoint(p.step());
+            t.recent.add(index, checkpoint);
+            t.checkpointsSeen++;
+        }
+        String seed = p.seed() == null ? "" : p.seed();
+        int seedIndex = checkpoint.seeds.indexOf(seed);
+        if (seedIndex >= 0) {
+            checkpoint.scores.set(seedIndex, p.value());
+        } else if (checkpoint.seeds.size() < MAX_SEEDS) {
+            checkpoint.seeds.add(seed);
+            checkpoint.scores.add(p.value());
+        }
+        if (p.stderr() != null && p.stderr() > 0) {
+            checkpoint.stderr = p.stderr();
+        }
+        if (p.step() <= t.earliestStep) {
+            t.earliestStep = p.step();
+            t.earliestScore = checkpoint.mean();
+        }
+        if (!Double.isNaN(before)) {
+            t.kendallSum -= analysis.kendallContribution(t, index, before);
+        }
+        t.kendallSum += analysis.kendallContribution(t, index, t.orientedMean(index));
+        while (t.recent.size() > settings.retainedCheckpoints()) {
+            Checkpoint oldest = t.recent.remove(0);
+            t.older.add(t.oriented(oldest.mean()));
+            t.compressedThroughStep = oldest.step;
+            index--;
+        }
+        return index;
+    }
+
+    /** Notes in the run summary whether the changed checkpoint fell, for "which benchmarks moved together". */
+    private void rememberDrop(TrajectoryState t, TrajectorySummary summary, int index) {
+        double z = regressions.pointZ(t, index);
+        long step = t.recent.get(index).step;
+        if (z >= settings.movedZ()) {
+            summary.recordDrop(step, z);
+        } else {
+            summary.clearDrop(step);
+        }
+    }
+
+    private static boolean isImbalancedClassification(TrajectoryState t) {
+        ChanceLevel chance = TrajectoryAnalysis.chance(t);
+        return chance != null && chance.imbalanced();
+    }
+
+    /** Refreshes the run-level summary: capability and normalised score of the newest level. */
+    private void summarise(TrajectoryState t, TrajectorySummary summary, EvalPoint point) {
+        summary.benchmark = t.benchmark;
+        summary.capability = BenchmarkCatalog.capabilityOf(t.benchmark, point.capability());
+        if (!t.higherIsBetter || t.recent.isEmpty()) {
+            return; // a loss has no chance level or ceiling to normalise against
+        }
+        int newest = t.recent.size() - 1;
+        double level = analysis.level(t, Math.max(0, newest - settings.levelCheckpoints() + 1), newest);
+        ChanceLevel chance = TrajectoryAnalysis.chance(t);
+        double floor = chance == null ? 0 : chance.high(); // unknown benchmarks count as open-ended
+        summary.normalisedScore = floor < 1 ? (level - floor) / (1 - floor) : Double.NaN;
+    }
+
+    private EvalOutcome outcome(EvalRunState run, TrajectoryState t, List<Alert> alerts) {
+        EvalGauges gauges = gauges(t);
+        Map<String, Double> capabilities = capabilities(run);
+        String weakest = null;
+        for (Map.Entry<String, Double> e : capabilities.entrySet()) {
+            if (weakest == null || e.getValue() < capabilities.get(weakest)) {
+                weakest = e.getKey();
+            }
+        }
+        return new EvalOutcome(List.copyOf(alerts), gauges, capabilities, weakest);
+    }
+
+    private EvalGauges gauges(TrajectoryState t) {
+        int size = t.recent.size();
+        if (size == 0) {
+            return new EvalGauges(t.run, t.benchmark, t.metric, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                    settings.kendallWindow(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, t.noisy);
+        }
+        NoiseEstimate noise = analysis.noise(t, size, RegressionDetector.seedsAt(t, size - 1));
+        return new EvalGauges(t.run, t.benchmark, t.metric, t.recent.get(size - 1).mean(),
+                noise.isKnown() ? noise.total() : Double.NaN, t.kendallTauAll(),
+                analysis.kendallTauWindow(t, settings.kendallWindow()), settings.kendallWindow(),
+                regressions.pointZ(t, size - 1), noise.binomial(), noise.seed(), noise.empirical(), t.noisy);
+    }
+
+    /** Capability → mean over its benchmarks of their (metric-averaged) normalised scores. */
+    static Map<String, Double> capabilities(EvalRunState run) {
+        Map<String, Map<String, double[]>> byCapability = new HashMap<>();
+        run.trajectories.values().forEach(summary -> {
+            if (summary.capability != null && !Double.isNaN(summary.normalisedScore)) {
+                double[] sumAndCount = byCapability.computeIfAbsent(summary.capability, c -> new HashMap<>())
+                        .computeIfAbsent(summary.benchmark, b -> new double[2]);
+                sumAndCount[0] += summary.normalisedScore;
+                sumAndCount[1]++;
+            }
+        });
+        Map<String, Double> scores = new TreeMap<>();
+        byCapability.forEach((capability, benchmarks) -> scores.put(capability, benchmarks.values().stream()
+                .mapToDouble(sumAndCount -> sumAndCount[0] / sumAndCount[1]).average().orElse(Double.NaN)));
+        return Collections.unmodifiableMap(scores);
+    }
+
+    private static void addIfPresent(List<Alert> alerts, Alert alert) {
+        if (alert != null) {
+            alerts.add(alert);
+        }
     }
 }

@@ -1,10 +1,64 @@
 package io.runwatch.core.evals;
 
+import java.util.HashMap;
+
 /**
- * What the evaluation detectors remember about one run (all its trajectories). Plain mutable fields so the
- * topology can store it as JSON in a changelogged store.
+ * What the evaluation detectors remember about one run across its trajectories: a small summary per
+ * trajectory for the capability gauges and for telling which benchmarks moved together. The trajectories
+ * themselves live in {@link TrajectoryState}s. Plain mutable fields so the topology can store it as JSON;
+ * its size grows with the number of benchmarks, never with the length of the run.
  */
 public final class EvalRunState {
-    /** Number of evaluation points seen (placeholder until the trajectory detectors land). */
-    public long points;
+    /** Most recent drops remembered per trajectory. */
+    static final int DROPS_REMEMBERED = 3;
+
+    /** Per trajectory key ({@code EvalPoint.trajectoryKey()}). */
+    public HashMap<String, TrajectorySummary> trajectories = new HashMap<>();
+
+    public static final class TrajectorySummary {
+        public String benchmark;
+        public String capability;
+        /** (level − chance) / (1 − chance) of the newest checkpoints; NaN for losses and perplexities. */
+        public double normalisedScore = Double.NaN;
+        /** Steps of the last few checkpoints that fell at least {@code movedZ} noise units, oldest first. */
+        public long[] dropSteps = new long[0];
+        public double[] dropZ = new double[0];
+
+        /** Remembers that the checkpoint at {@code step} fell by {@code z} noise units. */
+        void recordDrop(long step, double z) {
+            for (int i = 0; i < dropSteps.length; i++) {
+                if (dropSteps[i] == step) {
+                    dropZ[i] = z;
+                    return;
+                }
+            }
+            int keep = Math.min(dropSteps.length, DROPS_REMEMBERED - 1);
+            long[] steps = new long[keep + 1];
+            double[] zs = new double[keep + 1];
+            System.arraycopy(dropSteps, dropSteps.length - keep, steps, 0, keep);
+            System.arraycopy(dropZ, dropZ.length - keep, zs, 0, keep);
+            steps[keep] = step;
+            zs[keep] = z;
+            dropSteps = steps;
+            dropZ = zs;
+        }
+
+        /** Forgets a drop that a re-evaluation took back. */
+        void clearDrop(long step) {
+            for (int i = 0; i < dropSteps.length; i++) {
+                if (dropSteps[i] == step) {
+                    dropZ[i] = 0;
+                }
+            }
+        }
+
+        boolean droppedAt(long step) {
+            for (int i = 0; i < dropSteps.length; i++) {
+                if (dropSteps[i] == step && dropZ[i] > 0) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
 }

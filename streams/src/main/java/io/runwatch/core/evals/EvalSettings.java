@@ -1,9 +1,39 @@
 package io.runwatch.core.evals;
 
-/** Knobs of the checkpoint-evaluation detectors. Built from {@code io.runwatch.config.Settings}. */
-public record EvalSettings(int kendallWindow) {
+/**
+ * Knobs of the checkpoint-evaluation detectors. Built from {@code io.runwatch.config.Settings}, where each
+ * one is documented with its reasons.
+ *
+ * @param kendallWindow          checkpoints in the rolling Kendall tau gauge
+ * @param retainedCheckpoints    newest checkpoints kept per trajectory (older ones are compressed)
+ * @param levelCheckpoints       checkpoints averaged into a "level" (the reference drops are measured from)
+ * @param lookbackCheckpoints    how far back the recent best level is searched
+ * @param noiseWindow            checkpoints the empirical noise is estimated from
+ * @param minCheckpoints         checkpoints needed before the first regression test
+ * @param alpha                  false-alarm probability of eval_regression over a trajectory's life
+ * @param confirmWithNext        also fire when two consecutive checkpoints both pass a lower threshold
+ * @param resolveZ               an episode resolves when the score is back within this many noise units
+ * @param movedZ                 a checkpoint this many noise units below its reference counts as "moved"
+ * @param noisyMinCheckpoints    checkpoints needed before a trajectory may be classed noisy
+ * @param noisyMaxTau            |Kendall tau| below which a trajectory near chance is classed noisy
+ * @param relativeNoiseFloor     the noise unit is at least this fraction of the score
+ */
+public record EvalSettings(int kendallWindow, int retainedCheckpoints, int levelCheckpoints,
+                           int lookbackCheckpoints, int noiseWindow, int minCheckpoints, double alpha,
+                           boolean confirmWithNext, double resolveZ, double movedZ, int noisyMinCheckpoints,
+                           double noisyMaxTau, double relativeNoiseFloor) {
+
+    public EvalSettings {
+        if (lookbackCheckpoints < levelCheckpoints) {
+            throw new IllegalArgumentException("evals lookback must cover at least one level window");
+        }
+        if (retainedCheckpoints < Math.max(lookbackCheckpoints, noiseWindow) + levelCheckpoints) {
+            throw new IllegalArgumentException(
+                    "evals retained checkpoints must cover the lookback or noise window plus one level window");
+        }
+    }
 
     public static EvalSettings defaults() {
-        return new EvalSettings(10);
+        return new EvalSettings(10, 32, 4, 24, 12, 6, 0.01, true, 1.0, 2.0, 8, 0.3, 0.005);
     }
 }

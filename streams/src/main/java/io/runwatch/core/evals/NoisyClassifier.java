@@ -1,0 +1,125 @@
+package io.runwatch.core.evals;
+
+import io.runwatch.core.Alert;
+import io.runwatch.core.AlertType;
+import io.runwatch.core.EvalPoint;
+import io.runwatch.core.Severity;
+import io.runwatch.core.evals.TrajectoryAnalysis.ChanceLevel;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * eval_noisy: a benchmark that is only noise at this model's scale (its recent scores sit in the no-skill
+ * range and Kendall's tau shows no trend), or a yes/no task whose score swings between the majority rate
+ * and its complement. Sent once per trajectory (info), so dashboards can grey it out and nobody is paged
+ * about it; resolved once if the benchmark later clearly rises above chance.
+ */
+final class NoisyClassifier {
+    /** Margin around the no-skill range, in noise units, that still counts as "at chance". */
+    private static final double CHANCE_MARGIN = 2;
+    /** How far above chance a noisy benchmark must rise to count as carrying signal again. */
+    private static final double EMERGED_MARGIN = 4;
+
+    static final String AT_CHANCE = "chance";
+    static final String BINARY_FLIP = "binary_flip";
+
+    private final EvalSettings settings;
+    private final TrajectoryAnalysis analysis;
+
+    NoisyClassifier(EvalSettings settings, TrajectoryAnalysis analysis) {
+        this.settings = settings;
+        this.analysis = analysis;
+    }
+
+    /** Re-classifies the trajectory; returns the eval_noisy record to emit, or null. */
+    Alert update(TrajectoryState t, EvalPoint point) {
+        ChanceLevel chance = TrajectoryAnalysis.chance(t);
+        if (chance == null || t.checkpointsSeen < settings.noisyMinCheckpoints()) {
+            return null;
+        }
+        int size = t.recent.size();
+        int from = Math.max(0, size - settings.noiseWindow());
+        double level = t.reported(analysis.level(t, from, size - 1));
+        double noise = analysis.noise(t, size, RegressionDetector.seedsAt(t, size - 1)).total();
+        boolean nearChance = level >= chance.low() - CHANCE_MARGIN * noise
+                && level <= chance.high() + CHANCE_MARGIN * noise;
+        boolean flat = Math.abs(t.kendallTauAll()) < settings.noisyMaxTau();
+        t.noisy = nearChance && (flat || BINARY_FLIP.equals(t.noisyReason));
+        if (t.noisy && t.noisyAlertId == null) {
+            t.noisyReason = AT_CHANCE;
+            String summary = String.format(Locale.ROOT,
+                    "%s %s of run %s is indistinguishable from noise: its recent level %s sits at chance (%s%s) "
+                            + "and Kendall's tau over %d checkpoints is %.2f; ignore it at this scale, no "
+                            + "regression will be raised on it.",
+                    t.benchmark, t.metric, t.run, RegressionDetector.fmt(level), range(chance),
+                    chance.imbalanced() ? ", the range a yes/no model spans by answer bias alone" : "",
+                    t.checkpointsSeen, t.kendallTauAll());
+            return fire(t, point, level, chance, noise, summary);
+        }
+        if (!t.noisy && t.noisyAlertId != null && !t.noisyAlertResolved
+                && level > chance.high() + EMERGED_MARGIN * noise) {
+            t.noisyAlertResolved = true;
+            t.noisyReason = null;
+            String why = String.format(Locale.ROOT, "%s %s of run %s now carries signal: its level %s is above "
+                    + "chance (%s); regressions on it are tested again.", t.benchmark, t.metric, t.run,
+                    RegressionDetector.fmt(level), range(chance));
+            return Alert.firing(t.run, AlertType.eval_noisy, Severity.info, 0).id(t.noisyAlertId)
+                    .benchmark(t.benchmark, t.metric).value(level).build()
+                    .resolvedAt(point.step(), point.timeMs(), why);
+        }
+        return null;
+    }
+
+    /**
+     * A significant drop on an imbalanced yes/no task whose scores stay inside the no-skill range: the model
+     * changed which answer it prefers, not what it knows. Classes the trajectory noisy and says so once.
+     */
+    Alert binaryFlip(TrajectoryState t, EvalPoint point, RegressionDetector.Onset onset) {
+        ChanceLevel chance = TrajectoryAnalysis.chance(t);
+        t.noisy = true;
+        t.noisyReason = BINARY_FLIP;
+        if (t.noisyAlertId != null) {
+            return null;
+        }
+        double from = t.reported(onset.reference().level());
+        double to = t.reported(t.orientedMean(onset.index()));
+        String summary = String.format(Locale.ROOT,
+                "%s %s of run %s swung from %s to %s at step %d, within the range a yes/no model without skill "
+                        + "spans (%s: always the minority answer to always the majority one): the model changed "
+                        + "its answer bias, not its capability. Not a regression; ignore this benchmark at this "
+                        + "scale.",
+                t.benchmark, t.metric, t.run, RegressionDetector.fmt(from), RegressionDetector.fmt(to),
+                onset.onsetStep(), range(chance));
+        return fire(t, point, to, chance, onset.noise().total(), summary);
+    }
+
+    private Alert fire(TrajectoryState t, EvalPoint point, double level, ChanceLevel chance, double noise,
+                       String summary) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("reason", t.noisyReason);
+        details.put("level", level);
+        details.put("chanceLow", chance.low());
+        details.put("chanceHigh", chance.high());
+        details.put("noise", noise);
+        details.put("kendallTauAll", t.kendallTauAll());
+        details.put("checkpoints", t.checkpointsSeen);
+        String subject = t.benchmark + ":" + t.metric;
+        Alert alert = Alert.firing(t.run, AlertType.eval_noisy, Severity.info, t.earliestStep)
+                .id(Alert.episodeId(t.run, AlertType.eval_noisy, subject, 0))
+                .benchmark(t.benchmark, t.metric)
+                .detectedAt(point.step(), point.timeMs())
+                .value(level)
+                .threshold(chance.high())
+                .summary(summary)
+                .details(details)
+                .build();
+        t.noisyAlertId = alert.id();
+        return alert;
+    }
+
+    private static String range(ChanceLevel chance) {
+        return chance.high() - chance.low() < 1e-9 ? RegressionDetector.fmt(chance.high())
+                : RegressionDetector.fmt(chance.low()) + "–" + RegressionDetector.fmt(chance.high());
+    }
+}

@@ -1,0 +1,274 @@
+package io.runwatch.core.evals;
+
+import io.runwatch.core.Alert;
+import io.runwatch.core.AlertType;
+import io.runwatch.core.EvalPoint;
+import io.runwatch.core.Severity;
+import io.runwatch.core.evals.TrajectoryAnalysis.ChanceLevel;
+import io.runwatch.core.evals.TrajectoryAnalysis.Reference;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * eval_regression: a score falls below the trajectory's recent best level by more than its noise explains.
+ * Three tests share the false-alarm budget α (see {@link Significance}): one checkpoint far below; two
+ * consecutive checkpoints moderately below (when confirmation is on); and the level of the newest
+ * checkpoints below the best earlier level (a slow, sustained decline that no single checkpoint shows).
+ * A drop is only a regression when the reference was above chance: a benchmark without skill has nothing
+ * to lose.
+ */
+final class RegressionDetector {
+    private final EvalSettings settings;
+    private final TrajectoryAnalysis analysis;
+
+    RegressionDetector(EvalSettings settings, TrajectoryAnalysis analysis) {
+        this.settings = settings;
+        this.analysis = analysis;
+    }
+
+    /** A test that passed at one checkpoint. */
+    record Onset(int index, long onsetStep, Reference reference, NoiseEstimate noise, double unit, double z,
+                 double threshold, String kind, Long confirmedByStep, boolean hadSkill) {
+        boolean isLevelDecline() {
+            return "level".equals(kind);
+        }
+    }
+
+    /** How far checkpoint {@code index} sits below the best level before it, in noise units; NaN if untested. */
+    double pointZ(TrajectoryState t, int index) {
+        Reference reference = analysis.reference(t, index);
+        NoiseEstimate noise = analysis.noise(t, index, seedsAt(t, index));
+        if (reference == null || !noise.isKnown()) {
+            return Double.NaN;
+        }
+        return (reference.level() - t.orientedMean(index)) / pointUnit(noise);
+    }
+
+    /**
+     * The first checkpoint from {@code firstChanged − 1} on where a test passes, or null. Earlier
+     * checkpoints cannot have changed their verdict.
+     */
+    Onset findOnset(TrajectoryState t, int firstChanged) {
+        for (int k = Math.max(0, firstChanged - 1); k < t.recent.size(); k++) {
+            if (t.recent.get(k).step <= t.lastEpisodeEndStep) {
+                continue;
+            }
+            Onset onset = testAt(t, k);
+            if (onset != null) {
+                return onset;
+            }
+        }
+        return null;
+    }
+
+    private Onset testAt(TrajectoryState t, int k) {
+        long m = t.checkpointsSeen;
+        double single = settings.confirmWithNext() ? Significance.singleCheckpointZ(settings.alpha(), m)
+                : Significance.upperQuantile(settings.alpha() / Math.max(1, m));
+        Reference reference = analysis.reference(t, k);
+        NoiseEstimate noise = analysis.noise(t, k, seedsAt(t, k));
+        if (reference != null && noise.isKnown()) {
+            double unit = pointUnit(noise);
+            double z = (reference.level() - t.orientedMean(k)) / unit;
+            long step = t.recent.get(k).step;
+            if (z >= single) {
+                return new Onset(k, step, reference, noise, unit, z, single, "single", null,
+                        hadSkill(t, reference, noise));
+            }
+            double pair = Significance.confirmedPairZ(settings.alpha(), m);
+            if (settings.confirmWithNext() && z >= pair && k + 1 < t.recent.size()) {
+                double next = (reference.level() - t.orientedMean(k + 1)) / unit;
+                if (next >= pair) {
+                    return new Onset(k, step, reference, noise, unit, Math.min(z, next), pair, "confirmed",
+                            t.recent.get(k + 1).step, hadSkill(t, reference, noise));
+                }
+            }
+        }
+        return levelDeclineAt(t, k, single);
+    }
+
+    /** The mean of the newest {@code levelCheckpoints} up to k against the best level before them. */
+    private Onset levelDeclineAt(TrajectoryState t, int k, double threshold) {
+        int size = settings.levelCheckpoints();
+        int windowStart = k - size + 1;
+        if (windowStart < 0) {
+            return null;
+        }
+        Reference reference = analysis.reference(t, windowStart);
+        NoiseEstimate noise = analysis.noise(t, windowStart, 1);
+        if (reference == null || !noise.isKnown()) {
+            return null;
+        }
+        double unit = noise.total() * Math.sqrt(2.0 / size);
+        double z = (reference.level() - analysis.level(t, windowStart, k)) / unit;
+        if (z < threshold) {
+            return null;
+        }
+        return new Onset(k, t.recent.get(windowStart).step, reference, noise, unit, z, threshold, "level", null,
+                hadSkill(t, reference, noise));
+    }
+
+    /** The firing record of an onset; also opens the episode in the state. */
+    Alert open(EvalRunState run, TrajectoryState t, Onset onset, EvalPoint point) {
+        double reference = t.reported(onset.reference().level());
+        double score = t.reported(onset.isLevelDecline()
+                ? analysis.level(t, onset.index() - settings.levelCheckpoints() + 1, onset.index())
+                : t.orientedMean(onset.index()));
+        List<String> movedTogether = movedTogether(run, point.trajectoryKey(), onset.onsetStep());
+        int otherBenchmarks = otherBenchmarks(run, point.benchmark(), movedTogether);
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("test", onset.kind());
+        details.put("referenceScore", reference);
+        details.put("referenceStep", onset.reference().step());
+        details.put("score", score);
+        details.put("dropStep", onset.onsetStep());
+        if (onset.confirmedByStep() != null) {
+            details.put("confirmedByStep", onset.confirmedByStep());
+        }
+        details.put("drop", onset.reference().level() - t.oriented(score));
+        details.put("noise", onset.noise().total());
+        details.put("noiseBinomial", onset.noise().binomial());
+        details.put("noiseSeed", onset.noise().seed());
+        details.put("noiseEmpirical", onset.noise().empirical());
+        details.put("z", onset.z());
+        details.put("zThreshold", onset.threshold());
+        details.put("checkpoints", t.checkpointsSeen);
+        details.put("otherTrajectoriesMoved", movedTogether.size());
+        details.put("otherBenchmarksMoved", otherBenchmarks);
+        details.put("trajectoriesInRun", run.trajectories.size());
+        details.put("movedTogether", movedTogether);
+        Double constantAnswerRate = constantAnswerRate(t, score, onset.noise());
+        String note = "";
+        if (constantAnswerRate != null) {
+            details.put("constantAnswerRate", constantAnswerRate);
+            note = String.format(Locale.ROOT, " The new score equals the accuracy of always giving the same "
+                    + "answer (%s): the model may have collapsed to one class; check the prompt format.",
+                    fmt(constantAnswerRate));
+        }
+        Alert alert = Alert.firing(t.run, AlertType.eval_regression, Severity.ticket, onset.onsetStep())
+                .benchmark(t.benchmark, t.metric)
+                .detectedAt(point.step(), point.timeMs())
+                .value(score)
+                .threshold(onset.threshold())
+                .summary(summary(t, onset, reference, score, movedTogether.size(), otherBenchmarks) + note)
+                .details(details)
+                .build();
+        t.openRegressionId = alert.id();
+        t.regressionOnsetStep = onset.onsetStep();
+        t.regressionReference = onset.reference().level();
+        t.regressionUnit = onset.unit();
+        t.regressionIsLevelDecline = onset.isLevelDecline();
+        return alert;
+    }
+
+    /** The resolved record when the newest checkpoint is back near the episode's reference, else null. */
+    Alert resolveIfRecovered(TrajectoryState t, EvalPoint point) {
+        int newest = t.recent.size() - 1;
+        if (t.openRegressionId == null || newest < 0) {
+            return null;
+        }
+        double current = t.regressionIsLevelDecline
+                ? analysis.level(t, Math.max(0, newest - settings.levelCheckpoints() + 1), newest)
+                : t.orientedMean(newest);
+        double z = (t.regressionReference - current) / t.regressionUnit;
+        if (z >= settings.resolveZ()) {
+            return null;
+        }
+        long step = t.recent.get(newest).step;
+        String why = String.format(Locale.ROOT,
+                "%s %s of run %s recovered: %s at step %d is back within %.1f noise units of the level "
+                        + "before the drop (%s).",
+                t.benchmark, t.metric, t.run, fmt(t.reported(current)), step, settings.resolveZ(),
+                fmt(t.reported(t.regressionReference)));
+        Alert resolved = Alert.firing(t.run, AlertType.eval_regression, Severity.ticket, t.regressionOnsetStep)
+                .id(t.openRegressionId)
+                .benchmark(t.benchmark, t.metric)
+                .value(t.reported(current))
+                .details(Map.of("z", z, "recoveredAtStep", step))
+                .build()
+                .resolvedAt(point.step(), point.timeMs(), why);
+        t.openRegressionId = null;
+        t.lastEpisodeEndStep = step;
+        return resolved;
+    }
+
+    static int seedsAt(TrajectoryState t, int index) {
+        return index < t.recent.size() ? t.recent.get(index).scores.size() : 1;
+    }
+
+    /** A checkpoint minus a level of L checkpoints carries the noise of both. */
+    private double pointUnit(NoiseEstimate noise) {
+        return noise.total() * Math.sqrt(1 + 1.0 / settings.levelCheckpoints());
+    }
+
+    /** Whether the reference level was clearly above what a model without skill scores. */
+    private static boolean hadSkill(TrajectoryState t, Reference reference, NoiseEstimate noise) {
+        ChanceLevel chance = TrajectoryAnalysis.chance(t);
+        return chance == null || t.reported(reference.level()) >= chance.high() + 2 * noise.total();
+    }
+
+    /** For yes/no style tasks: the majority or minority rate the score landed on, else null. */
+    private static Double constantAnswerRate(TrajectoryState t, double score, NoiseEstimate noise) {
+        ChanceLevel chance = TrajectoryAnalysis.chance(t);
+        if (chance == null || !chance.imbalanced()) {
+            return null;
+        }
+        double margin = 2 * noise.total();
+        if (Math.abs(score - chance.low()) <= margin) {
+            return chance.low();
+        }
+        return Math.abs(score - chance.high()) <= margin ? chance.high() : null;
+    }
+
+    private static List<String> movedTogether(EvalRunState run, String ownKey, long step) {
+        List<String> moved = new ArrayList<>();
+        run.trajectories.forEach((key, summary) -> {
+            if (!key.equals(ownKey) && summary.droppedAt(step)) {
+                moved.add(key);
+            }
+        });
+        moved.sort(null);
+        return moved;
+    }
+
+    private static int otherBenchmarks(EvalRunState run, String ownBenchmark, List<String> movedKeys) {
+        TreeSet<String> names = new TreeSet<>();
+        for (String key : movedKeys) {
+            String benchmark = run.trajectories.get(key).benchmark;
+            if (!ownBenchmark.equals(benchmark)) {
+                names.add(benchmark);
+            }
+        }
+        return names.size();
+    }
+
+    private static String summary(TrajectoryState t, Onset onset, double reference, double score,
+                                  int movedTrajectories, int otherBenchmarks) {
+        String what = onset.isLevelDecline()
+                ? String.format(Locale.ROOT, "has declined since step %d: its level is %s against %s at step %d",
+                        onset.onsetStep(), fmt(score), fmt(reference), onset.reference().step())
+                : String.format(Locale.ROOT, "fell to %s at step %d from a level of %s at step %d",
+                        fmt(score), onset.onsetStep(), fmt(reference), onset.reference().step());
+        String where = otherBenchmarks >= 2
+                ? String.format(Locale.ROOT, "%d other benchmarks fell at the same checkpoint, the signature of a "
+                        + "training event: check the loss around step %d and consider the checkpoint at step %d.",
+                        otherBenchmarks, onset.onsetStep(), onset.reference().step())
+                : movedTrajectories > 0 || otherBenchmarks == 1
+                ? "only this benchmark (and few others) fell so far: check this benchmark's eval setup before "
+                        + "blaming the model, and watch the next checkpoints."
+                : "no other benchmark fell at that checkpoint so far, which points to this benchmark's "
+                        + "eval data or format rather than the model: check its eval setup.";
+        return String.format(Locale.ROOT, "%s %s of run %s %s, %.1f noise units (beyond the %.1f a %d-checkpoint "
+                        + "trajectory allows); %s",
+                t.benchmark, t.metric, t.run, what, onset.z(), onset.threshold(), t.checkpointsSeen, where);
+    }
+
+    static String fmt(double value) {
+        return Math.abs(value) >= 100 ? String.format(Locale.ROOT, "%.1f", value)
+                : String.format(Locale.ROOT, "%.4g", value);
+    }
+}

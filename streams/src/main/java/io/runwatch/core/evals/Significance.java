@@ -1,0 +1,57 @@
+package io.runwatch.core.evals;
+
+/**
+ * Thresholds that keep the false-alarm rate of a whole trajectory near α however many checkpoints it has:
+ * a 200-checkpoint run gets 200 chances to see a 3σ wobble, so its single-checkpoint threshold is higher
+ * than a 20-checkpoint run's (Bonferroni over the checkpoints tested so far).
+ */
+final class Significance {
+    private Significance() {
+    }
+
+    /** z a single checkpoint must exceed: one-sided tail α/(2m). */
+    static double singleCheckpointZ(double alpha, long checkpoints) {
+        return upperQuantile(alpha / (2.0 * Math.max(1, checkpoints)));
+    }
+
+    /** z two consecutive checkpoints must both exceed: the joint tail is α/(2m), so each gets √(α/(2m)). */
+    static double confirmedPairZ(double alpha, long checkpoints) {
+        return upperQuantile(Math.sqrt(alpha / (2.0 * Math.max(1, checkpoints))));
+    }
+
+    /** z with P(Z > z) = tail for a standard normal Z. */
+    static double upperQuantile(double tail) {
+        return -inverseNormalCdf(tail);
+    }
+
+    /** Acklam's rational approximation of the standard normal quantile (relative error below 1.2e-9). */
+    static double inverseNormalCdf(double p) {
+        if (p <= 0) {
+            return Double.NEGATIVE_INFINITY;
+        }
+        if (p >= 1) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double[] a = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+            1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00};
+        double[] b = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+            6.680131188771972e+01, -1.328068155288572e+01};
+        double[] c = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+            -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00};
+        double[] d = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+            3.754408661907416e+00};
+        double low = 0.02425;
+        if (p < low) {
+            double q = Math.sqrt(-2 * Math.log(p));
+            return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+                    / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+        }
+        if (p > 1 - low) {
+            return -inverseNormalCdf(1 - p);
+        }
+        double q = p - 0.5;
+        double r = q * q;
+        return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+                / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+    }
+}

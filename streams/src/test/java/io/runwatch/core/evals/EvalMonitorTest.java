@@ -1,0 +1,328 @@
+package io.runwatch.core.evals;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.runwatch.contract.Json;
+import io.runwatch.core.Alert;
+import io.runwatch.core.AlertState;
+import io.runwatch.core.AlertType;
+import io.runwatch.core.EvalPoint;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class EvalMonitorTest {
+    private static final int ITEMS = 2376;
+    private static final double SIGMA = Math.sqrt(0.6 * 0.4 / ITEMS); // ≈ 0.01
+
+    private final EvalMonitor monitor = new EvalMonitor(EvalSettings.defaults());
+
+    /** Feeds points and keeps per-trajectory state as the topology does. */
+    private final class Run {
+        final EvalRunState state = new EvalRunState();
+        final Map<String, TrajectoryState> trajectories = new HashMap<>();
+        final List<Alert> alerts = new ArrayList<>();
+        EvalOutcome last;
+
+        EvalOutcome feed(EvalPoint p) {
+            last = monitor.onEval(state, trajectories.computeIfAbsent(p.trajectoryKey(), k -> new TrajectoryState()), p);
+            alerts.addAll(last.alerts());
+            return last;
+        }
+
+        List<Alert> of(AlertType type) {
+            return alerts.stream().filter(a -> a.type() == type).toList();
+        }
+    }
+
+    private static EvalPoint acc(String benchmark, long step, double value) {
+        return new EvalPoint("r1", step, benchmark, "acc", value, null, ITEMS, null, null, null, step * 10, true);
+    }
+
+    /** A plateau at 0.60 with binomial-sized noise from a fixed seed; drops shift chosen checkpoints. */
+    private static List<EvalPoint> plateau(String benchmark, int checkpoints, Map<Integer, Double> dropsInSigma) {
+        Random random = new Random(7);
+        List<EvalPoint> points = new ArrayList<>();
+        for (int i = 0; i < checkpoints; i++) {
+            double value = 0.60 + random.nextGaussian() * SIGMA - dropsInSigma.getOrDefault(i, 0.0) * SIGMA;
+            points.add(acc(benchmark, (i + 1) * 1000L, value));
+        }
+        return points;
+    }
+
+    @Test
+    void aBinaryFlipDuringARunThatLooksSkilledIsReportedAsAnArtefact() {
+        Run run = new Run();
+        Random random = new Random(2);
+        for (int i = 0; i < 30; i++) { // hovers just under the majority rate, tau drifting up
+            double value = i < 20 ? 0.60 + i * 0.001 + random.nextGaussian() * 0.004 : 0.378;
+            run.feed(new EvalPoint("r1", (i + 1) * 1000L, "boolq", "acc", value, null, 3270, null, null, null, i,
+                    true));
+        }
+
+        assertThat(run.of(AlertType.eval_regression)).isEmpty();
+        assertThat(run.of(AlertType.eval_noisy)).hasSize(1);
+    }
+
+    @Test
+    void aLargeDropFiresOnceAndResolvesWhenTheScoreRecovers() {
+        Run run = new Run();
+        plateau("arc_easy", 40, Map.of(30, 8.0, 31, 8.0)).forEach(run::feed);
+
+        List<Alert> regressions = run.of(AlertType.eval_regression);
+        assertThat(regressions).extracting(Alert::state).containsExactly(AlertState.firing, AlertState.resolved);
+        Alert firing = regressions.get(0);
+        assertThat(firing.step()).isEqualTo(31_000L);
+        assertThat(regressions.get(1).id()).isEqualTo(firing.id());
+        assertThat(regressions.get(1).detectedAtStep()).isEqualTo(33_000L);
+        assertThat((double) firing.details().get("z")).isGreaterThan(firing.threshold());
+        assertThat((double) firing.details().get("noise")).isBetween(0.5 * SIGMA, 2 * SIGMA);
+        assertThat(firing.details()).containsKeys("referenceStep", "dropStep", "drop", "movedTogether");
+        assertThat(firing.summary()).contains("arc_easy", "31000", "eval setup");
+    }
+
+    @Test
+    void aRoutineThreeSigmaWobbleOnALongTrajectoryDoesNotAlert() {
+        Run run = new Run();
+        plateau("arc_easy", 200, Map.of(150, 3.0, 60, 3.0)).forEach(run::feed);
+
+        assertThat(run.of(AlertType.eval_regression)).isEmpty();
+    }
+
+    @Test
+    void aModerateDropIsConfirmedByTheNextCheckpoint() {
+        Run single = new Run();
+        plateau("arc_easy", 60, Map.of(50, 4.0)).forEach(single::feed);
+        Run sustained = new Run();
+        plateau("arc_easy", 60, Map.of(50, 4.0, 51, 4.0, 52, 4.0)).forEach(sustained::feed);
+
+        assertThat(single.of(AlertType.eval_regression)).isEmpty();
+        assertThat(sustained.of(AlertType.eval_regression)).first()
+                .satisfies(a -> assertThat(a.details()).containsEntry("test", "confirmed")
+                        .containsEntry("confirmedByStep", 52_000L));
+    }
+
+    @Test
+    void aSlowSustainedDeclineIsFoundByTheLevelTest() {
+        Run run = new Run();
+        Map<Integer, Double> decline = new HashMap<>();
+        for (int i = 30; i < 60; i++) {
+            decline.put(i, (i - 30) * 0.25); // 0.25 sigma per checkpoint: no single checkpoint stands out
+        }
+        plateau("arc_easy", 60, decline).forEach(run::feed);
+
+        assertThat(run.of(AlertType.eval_regression)).isNotEmpty()
+                .first().satisfies(a -> assertThat(a.step()).isBetween(30_000L, 60_000L));
+    }
+
+    @Test
+    void outOfOrderArrivalGivesTheSameEpisodes() {
+        List<EvalPoint> points = plateau("arc_easy", 40, Map.of(30, 8.0, 31, 8.0));
+        Run inOrder = new Run();
+        points.forEach(inOrder::feed);
+        List<EvalPoint> shuffled = new ArrayList<>(points);
+        Collections.swap(shuffled, 30, 33); // the drop's evaluation finishes late
+        Collections.swap(shuffled, 20, 22);
+        Run outOfOrder = new Run();
+        shuffled.forEach(outOfOrder::feed);
+
+        // The late checkpoint cannot be the onset any more; the episode is still found once and resolved.
+        assertThat(inOrder.of(AlertType.eval_regression)).extracting(Alert::state)
+                .containsExactly(AlertState.firing, AlertState.resolved);
+        assertThat(outOfOrder.of(AlertType.eval_regression)).extracting(Alert::state)
+                .containsExactly(AlertState.firing, AlertState.resolved);
+        assertThat(outOfOrder.of(AlertType.eval_regression).get(0).step()).isBetween(31_000L, 32_000L);
+        TrajectoryState t = outOfOrder.trajectories.get("arc_easy:acc");
+        assertThat(t.recent).extracting(c -> c.step).isSorted();
+    }
+
+    @Test
+    void aReEvaluationReplacesTheEarlierScoreAndADuplicateChangesNothing() {
+        Run run = new Run();
+        List<EvalPoint> points = plateau("arc_easy", 40, Map.of(39, 10.0));
+        points.forEach(run::feed);
+        assertThat(run.of(AlertType.eval_regression)).hasSize(1);
+
+        run.feed(points.get(39)); // re-delivered: same score
+        assertThat(run.of(AlertType.eval_regression)).hasSize(1);
+        TrajectoryState t = run.trajectories.get("arc_easy:acc");
+        assertThat(t.recent.get(t.recent.size() - 1).scores).hasSize(1);
+
+        run.feed(acc("arc_easy", 40_000L, 0.60)); // the re-run shows the drop was a broken evaluation
+        assertThat(run.of(AlertType.eval_regression)).extracting(Alert::state)
+                .containsExactly(AlertState.firing, AlertState.resolved);
+        assertThat(t.recent.get(t.recent.size() - 1).mean()).isEqualTo(0.60);
+    }
+
+    @Test
+    void seedsOfACheckpointAreAveragedAndTheirSpreadIsNoise() {
+        Run run = new Run();
+        for (int i = 0; i < 20; i++) {
+            for (int s = 0; s < 3; s++) {
+                double value = 0.60 + (s - 1) * 0.03 + (i % 2) * 0.001;
+                run.feed(new EvalPoint("r1", (i + 1) * 1000L, "arc_easy", "acc", value, null, ITEMS, "seed" + s,
+                        null, null, i, true));
+            }
+        }
+        EvalGauges gauges = run.last.trajectory();
+
+        assertThat(gauges.score()).isCloseTo(0.60, org.assertj.core.data.Offset.offset(0.002));
+        assertThat(gauges.noiseSeed()).isCloseTo(0.03 / Math.sqrt(3), org.assertj.core.data.Offset.offset(1e-3));
+        assertThat(gauges.noise()).isEqualTo(Math.max(gauges.noiseSeed(), Math.max(gauges.noiseBinomial(),
+                Math.max(gauges.noiseEmpirical(), 0.002 * 0.6))), org.assertj.core.data.Offset.offset(1e-9));
+    }
+
+    @Test
+    void aLowerIsBetterMetricRegressesWhenItRises() {
+        Run run = new Run();
+        Random random = new Random(4);
+        for (int i = 0; i < 40; i++) {
+            double bpb = 0.80 + random.nextGaussian() * 0.004 + (i >= 30 ? 0.05 : 0);
+            run.feed(new EvalPoint("r1", (i + 1) * 1000L, "hellaswag", "bpb", bpb, null, null, null, null, null, i,
+                    false));
+        }
+        List<Alert> regressions = run.of(AlertType.eval_regression);
+
+        assertThat(regressions).isNotEmpty();
+        assertThat(regressions.get(0).step()).isEqualTo(31_000L);
+        assertThat(run.last.trajectory().kendallTauAll()).isLessThan(0); // rising bpb is getting worse
+    }
+
+    @Test
+    void aBenchmarkStuckAtChanceIsClassedNoisyOnceAndNeverRegresses() {
+        Run run = new Run();
+        Random random = new Random(11);
+        for (int i = 0; i < 80; i++) {
+            run.feed(new EvalPoint("r1", (i + 1) * 1000L, "mmlu_stem", "acc", 0.25 + random.nextGaussian() * 0.012,
+                    null, 3018, null, null, null, i, true));
+        }
+
+        assertThat(run.of(AlertType.eval_noisy)).hasSize(1).first().satisfies(a -> {
+            assertThat(a.severity()).isEqualTo(io.runwatch.core.Severity.info);
+            assertThat(a.id()).endsWith("/0");
+            assertThat(a.details()).containsEntry("reason", "chance");
+        });
+        assertThat(run.of(AlertType.eval_regression)).isEmpty();
+        assertThat(run.last.trajectory().noisy()).isTrue();
+    }
+
+    @Test
+    void aYesNoTaskFlippingBetweenMajorityAndComplementIsNotARegression() {
+        Run run = new Run();
+        for (int i = 0; i < 40; i++) {
+            double value = (i / 10) % 2 == 0 ? 0.622 : 0.378; // always-yes, then always-no, ...
+            run.feed(new EvalPoint("r1", (i + 1) * 1000L, "boolq", "acc", value + (i % 3) * 0.001, null, 3270,
+                    null, null, null, i, true));
+        }
+
+        assertThat(run.of(AlertType.eval_regression)).isEmpty();
+        assertThat(run.of(AlertType.eval_noisy)).hasSize(1).first()
+                .satisfies(a -> assertThat(a.summary()).contains("answer bias"));
+        assertThat(run.last.trajectory().noisy()).isTrue();
+    }
+
+    @Test
+    void theAlertNamesTheOtherBenchmarksThatFellAtTheSameCheckpoint() {
+        Run run = new Run();
+        List<List<EvalPoint>> benchmarks = List.of(plateau("arc_easy", 40, Map.of(30, 9.0, 31, 9.0)),
+                plateau("piqa", 40, Map.of(30, 9.0, 31, 9.0)), plateau("sciq", 40, Map.of(30, 9.0, 31, 9.0)));
+        for (int i = 0; i < 40; i++) {
+            for (List<EvalPoint> b : benchmarks) {
+                run.feed(b.get(i));
+            }
+        }
+        Alert last = run.of(AlertType.eval_regression).stream().filter(Alert::isFiring)
+                .filter(a -> a.benchmark().equals("sciq")).findFirst().orElseThrow();
+
+        assertThat(last.details().get("movedTogether")).isEqualTo(List.of("arc_easy:acc", "piqa:acc"));
+        assertThat(last.summary()).contains("2 other benchmarks fell");
+    }
+
+    @Test
+    void capabilitiesAverageNormalisedScoresAndNameTheWeakest() {
+        Run run = new Run();
+        for (int i = 0; i < 5; i++) {
+            long step = (i + 1) * 1000L;
+            run.feed(acc("arc_easy", step, 0.55));        // knowledge: (0.55-0.25)/0.75 = 0.4
+            run.feed(acc("piqa", step, 0.60));            // commonsense: (0.60-0.5)/0.5 = 0.2
+            run.feed(new EvalPoint("r1", step, "my_code_eval", "pass", 0.30, null, 164, null, "code", null, i,
+                    true));                                 // declared capability, unknown chance: 0.30
+        }
+        EvalOutcome outcome = run.last;
+
+        assertThat(outcome.capabilities()).containsOnlyKeys("knowledge", "commonsense", "code");
+        assertThat(outcome.capabilities().get("knowledge")).isCloseTo(0.4, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(outcome.weakestCapability()).isEqualTo("commonsense");
+    }
+
+    @Test
+    void kendallTauMatchesTheDefinitionAlsoAfterCompression() {
+        Run run = new Run();
+        Random random = new Random(5);
+        List<Double> values = new ArrayList<>();
+        for (int i = 0; i < 30; i++) { // below the retained capacity: exact
+            double v = 0.3 + i * 0.002 + random.nextGaussian() * 0.01;
+            values.add(v);
+            run.feed(acc("arc_easy", (i + 1) * 1000L, v));
+        }
+        assertThat(run.last.trajectory().kendallTauAll())
+                .isCloseTo(bruteForceTau(values), org.assertj.core.data.Offset.offset(1e-12));
+        double window = bruteForceTau(values.subList(20, 30));
+        assertThat(run.last.trajectory().kendallTauWindow()).isCloseTo(window, org.assertj.core.data.Offset.offset(1e-12));
+
+        for (int i = 30; i < 120; i++) { // older checkpoints now live in the sketch
+            double v = 0.3 + i * 0.002 + random.nextGaussian() * 0.01;
+            values.add(v);
+            run.feed(acc("arc_easy", (i + 1) * 1000L, v));
+        }
+        assertThat(run.last.trajectory().kendallTauAll())
+                .isCloseTo(bruteForceTau(values), org.assertj.core.data.Offset.offset(0.03));
+    }
+
+    @Test
+    void stateRoundTripsThroughJsonStaysSmallAndDetectionContinuesIdentically() throws Exception {
+        List<EvalPoint> points = plateau("arc_easy", 300, Map.of(250, 9.0, 251, 9.0));
+        Run straight = new Run();
+        points.forEach(straight::feed);
+
+        Run restored = new Run();
+        points.subList(0, 240).forEach(restored::feed);
+        TrajectoryState trajectory = restored.trajectories.get("arc_easy:acc");
+        String trajectoryJson = Json.MAPPER.writeValueAsString(trajectory);
+        String runJson = Json.MAPPER.writeValueAsString(restored.state);
+        System.out.printf("eval state after 240 checkpoints: trajectory %d bytes, run %d bytes%n",
+                trajectoryJson.length(), runJson.length());
+        Run resumed = new Run();
+        resumed.alerts.addAll(restored.alerts);
+        resumed.trajectories.put("arc_easy:acc", Json.MAPPER.readValue(trajectoryJson, TrajectoryState.class));
+        resumed.state.trajectories.putAll(Json.MAPPER.readValue(runJson, EvalRunState.class).trajectories);
+        points.subList(240, 300).forEach(resumed::feed);
+
+        assertThat(resumed.alerts).isEqualTo(straight.alerts);
+        assertThat(resumed.last.trajectory()).isEqualTo(straight.last.trajectory());
+        assertThat(trajectoryJson.length()).isLessThan(6_000);
+        String shortRunJson = Json.MAPPER.writeValueAsString(restoredAfter(points.subList(0, 60)));
+        assertThat(trajectoryJson.length()).isLessThan(shortRunJson.length() + 1_000); // independent of run length
+    }
+
+    private TrajectoryState restoredAfter(List<EvalPoint> points) {
+        Run run = new Run();
+        points.forEach(run::feed);
+        return run.trajectories.get("arc_easy:acc");
+    }
+
+    private static double bruteForceTau(List<Double> values) {
+        double sum = 0;
+        int n = values.size();
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                sum += Math.signum(values.get(j) - values.get(i));
+            }
+        }
+        return sum / (n * (n - 1) / 2.0);
+    }
+}

@@ -1,0 +1,218 @@
+package io.runwatch.evaluate;
+
+import io.runwatch.config.Settings;
+import io.runwatch.core.Alert;
+import io.runwatch.core.AlertType;
+import io.runwatch.core.RunInput;
+import io.runwatch.evaluate.SyntheticEvalSuite.Drop;
+import io.runwatch.evaluate.SyntheticEvalSuite.Truth;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The evals section of the evaluate command: eval_regression and eval_noisy against known truth on a
+ * seeded synthetic suite and against hindsight labels on the real trajectories of {@code ../shared}, next
+ * to the baseline "alert when a score drops 2 points below its running maximum".
+ *
+ * <p>Run alone: {@code mvn -B -o -q -pl streams test-compile exec:java ...} is not configured, so use
+ * {@code java -cp "$(cat cp.txt):streams/target/classes:streams/target/test-classes"
+ * io.runwatch.evaluate.EvalEvaluation} from the repository root (see the README).
+ */
+public final class EvalEvaluation {
+    static final long SYNTHETIC_SEED = 20_240_611L;
+    static final int SYNTHETIC_RUNS = 40;
+
+    /** A Markdown table with a title and notes. */
+    public record Section(String title, List<String> header, List<List<String>> rows, List<String> notes) {
+        public String toMarkdown() {
+            StringBuilder md = new StringBuilder("### ").append(title).append("\n\n");
+            md.append("| ").append(String.join(" | ", header)).append(" |\n|");
+            md.append("---|".repeat(header.size())).append('\n');
+            for (List<String> row : rows) {
+                md.append("| ").append(String.join(" | ", row)).append(" |\n");
+            }
+            md.append('\n');
+            for (String note : notes) {
+                md.append("- ").append(note).append('\n');
+            }
+            return md.toString();
+        }
+    }
+
+    /** Quality on the synthetic suite, for one detection. */
+    public record SyntheticScore(int bigDrops, int bigFound, int midDrops, int midFound, int smallDrops,
+                                 int smallAlerted, int falseAlerts, int stuckAlerts, int stuck, int stuckNoisy,
+                                 int wronglyNoisy) {
+        double bigRecall() {
+            return bigDrops == 0 ? Double.NaN : (double) bigFound / bigDrops;
+        }
+
+        double midRecall() {
+            return midDrops == 0 ? Double.NaN : (double) midFound / midDrops;
+        }
+    }
+
+    /** Quality on the real trajectories, for one detection: label → [trajectories, alerted, noisy]. */
+    public record RealScore(Map<String, int[]> byLabel, int falseEpisodes) {
+    }
+
+    private EvalEvaluation() {
+    }
+
+    public static void main(String[] args) {
+        Path shared = Path.of("..", "shared");
+        long started = System.nanoTime();
+        Section section = run(new MonitorDetection(Settings.defaults()), Files.isDirectory(shared) ? shared : null);
+        System.out.println(section.toMarkdown());
+        System.out.printf(Locale.ROOT, "(evals section took %.1f s)%n", (System.nanoTime() - started) / 1e9);
+    }
+
+    public static Section run(Detection detection, Path sharedDataOrNull) {
+        List<List<String>> rows = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        SyntheticEvalSuite.Suite suite = SyntheticEvalSuite.generate(SYNTHETIC_SEED, SYNTHETIC_RUNS);
+        SyntheticScore ours = scoreSynthetic(suite, detection.detect(suite.inputs()));
+        SyntheticScore baseline = scoreSynthetic(suite, new EvalBaselineDetection().detect(suite.inputs()));
+        rows.add(syntheticRow("synthetic", "runwatch", ours, true));
+        rows.add(syntheticRow("synthetic", "baseline: 2 points below running max", baseline, false));
+        notes.add(String.format(Locale.ROOT, "Synthetic: %d runs (seed %d), %d trajectories, %d results in "
+                        + "shuffled arrival order with re-deliveries; drops are in units of the plotted point's "
+                        + "noise; a found drop is an eval_regression whose onset lies in the drop (up to 3 "
+                        + "checkpoints early for level declines).", SYNTHETIC_RUNS, SYNTHETIC_SEED,
+                suite.truths().size(), suite.inputs().size()));
+        if (sharedDataOrNull != null && Files.isDirectory(sharedDataOrNull.resolve("data/evals"))) {
+            List<RunInput> real = EvalRealData.load(sharedDataOrNull.resolve("data/evals"));
+            Map<String, Map<String, Set<String>>> labels = EvalRealData.labels();
+            RealScore realOurs = scoreReal(labels, detection.detect(real));
+            RealScore realBaseline = scoreReal(labels, new EvalBaselineDetection().detect(real));
+            rows.add(realRow("runwatch", realOurs, true));
+            rows.add(realRow("baseline: 2 points below running max", realBaseline, false));
+            notes.add("Real: every trajectory of ../shared/data/evals (" + real.size() + " results, the OLMo-2 "
+                    + "ladder 190M and 1B seed groups also merged as 4-seed runs), labelled with hindsight by "
+                    + "streams/src/test/resources/evals/label_real_trajectories.py; cells count trajectories "
+                    + "with at least one eval_regression out of those with the label.");
+        } else {
+            notes.add("Real data: ../shared not found, section skipped.");
+        }
+        return new Section("Checkpoint evaluations (eval_regression, eval_noisy)",
+                List.of("data", "detector", "recall drops ≥5σ", "recall drops 3–5σ", "alerted drops <2σ",
+                        "false alerts", "alerted at-chance", "noisy: stuck found", "noisy: wrongly",
+                        "real: at chance", "real: smooth monotone", "real: sustained decline found",
+                        "real: transient drop found", "real: other"), rows, notes);
+    }
+
+    static SyntheticScore scoreSynthetic(SyntheticEvalSuite.Suite suite, List<Alert> alerts) {
+        Map<String, List<Alert>> regressions = new HashMap<>();
+        Set<String> noisy = new HashSet<>();
+        for (Alert a : alerts) {
+            if (!a.isFiring()) {
+                continue;
+            }
+            String key = a.run() + "/" + a.subject();
+            if (a.type() == AlertType.eval_regression) {
+                regressions.computeIfAbsent(key, k -> new ArrayList<>()).add(a);
+            } else if (a.type() == AlertType.eval_noisy) {
+                noisy.add(key);
+            }
+        }
+        int bigDrops = 0, bigFound = 0, midDrops = 0, midFound = 0, smallDrops = 0, smallAlerted = 0;
+        int falseAlerts = 0, stuckAlerts = 0, stuck = 0, stuckNoisy = 0, wronglyNoisy = 0;
+        for (Truth truth : suite.truths().values()) {
+            List<Alert> found = regressions.getOrDefault(truth.key(), List.of());
+            Set<Alert> matched = new HashSet<>();
+            for (Drop drop : truth.drops()) {
+                boolean hit = false;
+                for (Alert a : found) {
+                    if (a.step() >= drop.fromStep() - 3 * SyntheticEvalSuite.CHECKPOINT_INTERVAL
+                            && a.step() <= drop.toStep()) {
+                        hit = true;
+                        matched.add(a);
+                    }
+                }
+                if (drop.noiseUnits() >= 5) {
+                    bigDrops++;
+                    bigFound += hit ? 1 : 0;
+                } else if (drop.noiseUnits() >= 3) {
+                    midDrops++;
+                    midFound += hit ? 1 : 0;
+                } else if (drop.noiseUnits() < 2) {
+                    smallDrops++;
+                    smallAlerted += hit ? 1 : 0;
+                }
+            }
+            for (Alert a : found) {
+                if (!matched.contains(a)) {
+                    falseAlerts++;
+                    stuckAlerts += truth.stuckAtChance() ? 1 : 0;
+                }
+            }
+            if (truth.stuckAtChance()) {
+                stuck++;
+                stuckNoisy += noisy.contains(truth.key()) ? 1 : 0;
+            } else if (noisy.contains(truth.key())) {
+                wronglyNoisy++;
+            }
+        }
+        return new SyntheticScore(bigDrops, bigFound, midDrops, midFound, smallDrops, smallAlerted, falseAlerts,
+                stuckAlerts, stuck, stuckNoisy, wronglyNoisy);
+    }
+
+    static RealScore scoreReal(Map<String, Map<String, Set<String>>> labels, List<Alert> alerts) {
+        Map<String, Integer> episodes = new HashMap<>();
+        Set<String> noisy = new HashSet<>();
+        for (Alert a : alerts) {
+            if (a.isFiring() && a.type() == AlertType.eval_regression) {
+                episodes.merge(a.run() + "/" + a.subject(), 1, Integer::sum);
+            } else if (a.isFiring() && a.type() == AlertType.eval_noisy) {
+                noisy.add(a.run() + "/" + a.subject());
+            }
+        }
+        Map<String, int[]> byLabel = new HashMap<>();
+        int falseEpisodes = 0;
+        for (var run : labels.entrySet()) {
+            for (var label : run.getValue().entrySet()) {
+                int[] cell = byLabel.computeIfAbsent(label.getKey(), l -> new int[3]);
+                for (String trajectory : label.getValue()) {
+                    String key = run.getKey() + "/" + trajectory;
+                    int count = episodes.getOrDefault(key, 0);
+                    cell[0]++;
+                    cell[1] += count > 0 ? 1 : 0;
+                    cell[2] += noisy.contains(key) ? 1 : 0;
+                    if (label.getKey().equals("at_chance") || label.getKey().equals("smooth_monotone")) {
+                        falseEpisodes += count;
+                    }
+                }
+            }
+        }
+        return new RealScore(byLabel, falseEpisodes);
+    }
+
+    private static List<String> syntheticRow(String data, String detector, SyntheticScore s, boolean classifies) {
+        return List.of(data, detector,
+                String.format(Locale.ROOT, "%.3f (%d/%d)", s.bigRecall(), s.bigFound(), s.bigDrops()),
+                String.format(Locale.ROOT, "%.3f (%d/%d)", s.midRecall(), s.midFound(), s.midDrops()),
+                s.smallAlerted() + "/" + s.smallDrops(), String.valueOf(s.falseAlerts()),
+                String.valueOf(s.stuckAlerts()),
+                classifies ? s.stuckNoisy() + "/" + s.stuck() : "—",
+                classifies ? String.valueOf(s.wronglyNoisy()) : "—", "", "", "", "", "");
+    }
+
+    private static List<String> realRow(String detector, RealScore s, boolean classifies) {
+        return List.of("real", detector, "", "", "", s.falseEpisodes() + " episodes on at-chance + smooth", "", "",
+                "", realCell(s, "at_chance", classifies), realCell(s, "smooth_monotone", false),
+                realCell(s, "sustained_decline", false), realCell(s, "transient_drop", false),
+                realCell(s, "other", classifies));
+    }
+
+    private static String realCell(RealScore s, String label, boolean withNoisy) {
+        int[] cell = s.byLabel().getOrDefault(label, new int[3]);
+        return cell[1] + "/" + cell[0] + (withNoisy ? " (noisy " + cell[2] + ")" : "");
+    }
+}
