@@ -61,9 +61,10 @@ public final class Settings {
     public static final Setting RUNBOOK_BASE_URL = string("alerts.runbook.base.url", "alerts/runbook.md",
             "Prefix of the runbook link in every alert; the alert type is appended as #anchor.");
 
-    public static final Setting ALERT_COOLDOWN_S = longValue("alerts.cooldown.s", 600, 0, 604_800,
-            "After an episode resolves, a new ticket or notice of the same type and subject is held back this "
-                    + "long (record time) so a flapping signal does not re-open tickets. Pages are never held.");
+    public static final Setting ALERT_COOLDOWN_STEPS = longValue("alerts.cooldown.steps", 100, 0, 100_000_000,
+            "After a ticket resolves, a new ticket of the same type and subject starting within this many steps "
+                    + "is held back, so a flapping signal does not re-open tickets. Counted in steps, not time, "
+                    + "so a backtest behaves as live. Pages and notices are never held.");
 
     // ---- metrics ---------------------------------------------------------------------------------------
     public static final Setting RUN_RETENTION_S = longValue("metrics.run.retention.s", 3_600, 1, 31_536_000,

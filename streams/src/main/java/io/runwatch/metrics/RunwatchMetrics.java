@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * runwatch_group_grad_norm{run,group}, runwatch_group_update_rms_over_lr{run,group}
  * runwatch_loss_spikes_total{run}, runwatch_run_loss_spike_rate{run}
  * runwatch_eval_score{run,benchmark,metric}, runwatch_eval_noise{...}, runwatch_eval_regression_z{...}
+ * runwatch_eval_noisy{run,benchmark,metric}          1 while the trajectory is classed as noise, else 0
  * runwatch_eval_kendall_tau{run,benchmark,metric,window}   window = "all" or the rolling window size
  * runwatch_eval_capability_score{run,capability}, runwatch_eval_weakest_capability{run,capability}
  * runwatch_run_goodput_ratio{run}, runwatch_run_lost_steps_total{run}, runwatch_run_restarts_total{run}
@@ -174,6 +175,8 @@ public final class RunwatchMetrics {
             setIfFinite("runwatch_eval_score", "Latest score of a benchmark metric", tags, g.score());
             setIfFinite("runwatch_eval_noise", "Noise estimate of a benchmark trajectory, in score units", tags,
                     g.noise());
+            gauge("runwatch_eval_noisy", "1 while the benchmark is indistinguishable from noise, else 0", tags)
+                    .set(g.noisy() ? 1 : 0);
             setIfFinite("runwatch_eval_regression_z", "Drop below the trajectory's recent best, in noise units",
                     tags, g.regressionZ());
             setIfFinite("runwatch_eval_kendall_tau", "Kendall tau between step and score", tags.and("window", "all"),

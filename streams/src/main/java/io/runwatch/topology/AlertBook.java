@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * The alert lifecycle's memory for one run: which episodes are open, which were recently closed or
- * suppressed (so a replay does not fire them again), and when each (type, subject) last resolved (cooldown).
+ * suppressed (so a replay does not fire them again), and at which step each (type, subject) last resolved
+ * (cooldown).
  * Bounded: the closed-id memory keeps the newest {@link #MEMORY} ids.
  */
 public final class AlertBook {
@@ -16,8 +17,8 @@ public final class AlertBook {
     public HashMap<String, OpenEpisode> open = new HashMap<>();
     /** Ids already closed or suppressed, oldest first. */
     public ArrayDeque<String> closed = new ArrayDeque<>();
-    /** "type|subject" → record time of the last resolve, for the cooldown. */
-    public HashMap<String, Long> lastResolvedMs = new HashMap<>();
+    /** "type|subject" → step at which it last resolved, for the cooldown. */
+    public HashMap<String, Long> lastResolvedStep = new HashMap<>();
 
     public static final class OpenEpisode {
         public String type;

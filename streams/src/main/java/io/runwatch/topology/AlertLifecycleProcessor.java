@@ -11,8 +11,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * The last gate before {@code runwatch.alerts}: one firing and one resolved per episode id, whatever the
- * detectors repeat after a replay or restart; a per-type cooldown against flapping tickets and notices
- * (pages are never held back); and the {@code runwatch_alert_active} gauges mirroring the open episodes,
+ * detectors repeat after a replay or restart; a cooldown (in steps) against flapping tickets of one type and
+ * subject (pages are never held back); and the {@code runwatch_alert_active} gauges mirroring the open episodes,
  * rebuilt from the store when the application restarts.
  *
  * <p>Info alerts are notices: written and counted, never open, so they never show as active.
@@ -22,13 +22,13 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
 
     private final RunwatchMetrics metrics;
     private final String runbookBase;
-    private final long cooldownMs;
+    private final long cooldownSteps;
     private KeyValueStore<String, AlertBook> store;
 
-    AlertLifecycleProcessor(RunwatchMetrics metrics, String runbookBase, long cooldownMs) {
+    AlertLifecycleProcessor(RunwatchMetrics metrics, String runbookBase, long cooldownSteps) {
         this.metrics = metrics;
         this.runbookBase = runbookBase;
-        this.cooldownMs = cooldownMs;
+        this.cooldownSteps = cooldownSteps;
     }
 
     @Override
@@ -73,10 +73,9 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
         if (book.open.containsKey(alert.id()) || book.closed.contains(alert.id())) {
             return false; // the same episode again (replay after a rewind or restart)
         }
-        String cooldownKey = alert.type() + "|" + alert.subject();
-        Long lastResolved = book.lastResolvedMs.get(cooldownKey);
-        if (alert.severity() != Severity.page && lastResolved != null
-                && alert.timeMs() - lastResolved < cooldownMs) {
+        Long lastResolved = book.lastResolvedStep.get(cooldownKey(alert));
+        if (alert.severity() == Severity.ticket && lastResolved != null
+                && alert.step() >= lastResolved && alert.step() - lastResolved < cooldownSteps) {
             book.remember(alert.id()); // suppressed: its resolve must be swallowed too
             return false;
         }
@@ -99,8 +98,12 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
         }
         book.remember(alert.id());
         // Forget cooldowns that have run out, so the map stays as small as the set of flapping subjects.
-        book.lastResolvedMs.values().removeIf(resolvedAt -> alert.timeMs() - resolvedAt >= cooldownMs);
-        book.lastResolvedMs.put(alert.type() + "|" + alert.subject(), alert.timeMs());
+        book.lastResolvedStep.values().removeIf(resolvedAt -> alert.detectedAtStep() - resolvedAt >= cooldownSteps);
+        book.lastResolvedStep.put(cooldownKey(alert), alert.detectedAtStep());
         return true;
+    }
+
+    private static String cooldownKey(Alert alert) {
+        return alert.type() + "|" + alert.subject();
     }
 }

@@ -6,6 +6,7 @@ import io.runwatch.core.Alert;
 import io.runwatch.core.RunInput;
 import io.runwatch.core.evals.EvalMonitor;
 import io.runwatch.core.evals.EvalRunState;
+import io.runwatch.core.evals.TrajectoryState;
 import io.runwatch.core.liveness.LivenessMonitor;
 import io.runwatch.core.liveness.LivenessState;
 import io.runwatch.core.training.TrainingHealthMonitor;
@@ -72,16 +73,17 @@ public final class RunwatchTopology {
                 Named.as("training-and-liveness"),
                 TrainingProcessor.TRAINING_STORE, TrainingProcessor.LIVENESS_STORE, TrainingProcessor.ACTIVITY_STORE);
 
-        addStore(builder, EvalProcessor.EVAL_STORE, EvalRunState.class, persistentStores);
+        addStore(builder, EvalProcessor.RUN_STORE, EvalRunState.class, persistentStores);
+        addStore(builder, EvalProcessor.TRAJECTORY_STORE, TrajectoryState.class, persistentStores);
         KStream<String, Alert> evalAlerts = evalInputs.process(
                 () -> new EvalProcessor(new EvalMonitor(settings.evals()), metrics),
-                Named.as("evaluations"), EvalProcessor.EVAL_STORE);
+                Named.as("evaluations"), EvalProcessor.RUN_STORE, EvalProcessor.TRAJECTORY_STORE);
 
         // Both alert streams are keyed by run and co-partitioned with the inputs: no repartition needed.
         addStore(builder, AlertLifecycleProcessor.STORE, AlertBook.class, persistentStores);
         trainingAlerts.merge(evalAlerts, Named.as("merge-alerts"))
                 .process(() -> new AlertLifecycleProcessor(metrics, settings.string(Settings.RUNBOOK_BASE_URL),
-                                settings.longValue(Settings.ALERT_COOLDOWN_S) * 1000),
+                                settings.longValue(Settings.ALERT_COOLDOWN_STEPS)),
                         Named.as("alert-lifecycle"), AlertLifecycleProcessor.STORE)
                 .to(Topics.ALERTS.name(), Produced.with(Topics.ALERTS.keySerde(), Topics.ALERTS.valueSerde())
                         .withName("to-alerts"));

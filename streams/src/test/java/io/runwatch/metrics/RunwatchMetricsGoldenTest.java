@@ -36,7 +36,7 @@ class RunwatchMetricsGoldenTest {
                 .withThroughput(1e5, 0.5).withGroups(Map.of("embed", new GroupStats(0.1, 0.2, 3.0))));
         metrics.lossSpikes("r", 3, 0.5);
         metrics.evalOutcome(new EvalOutcome(List.of(), new EvalGauges("r", "arc_easy", "acc", 0.5, 0.01, 0.8, 0.6,
-                10, 1.5), Map.of("knowledge", 0.3, "reasoning", 0.2), "reasoning"));
+                10, 1.5, 0.01, Double.NaN, 0.004, false), Map.of("knowledge", 0.3, "reasoning", 0.2), "reasoning"));
         metrics.liveness("r", new LivenessGauges(0.95, 300, 240, 12, 0.9, 2));
     }
 
@@ -53,6 +53,7 @@ class RunwatchMetricsGoldenTest {
                 # TYPE runwatch_eval_capability_score gauge
                 # TYPE runwatch_eval_kendall_tau gauge
                 # TYPE runwatch_eval_noise gauge
+                # TYPE runwatch_eval_noisy gauge
                 # TYPE runwatch_eval_regression_z gauge
                 # TYPE runwatch_eval_score gauge
                 # TYPE runwatch_eval_weakest_capability gauge
@@ -105,9 +106,9 @@ class RunwatchMetricsGoldenTest {
 
     @Test
     void theWeakestCapabilityGaugeFollowsTheWeakestOne() {
-        metrics.evalOutcome(new EvalOutcome(List.of(), new EvalGauges("r", "b", "acc", 0.5, 0, 0, 0, 10, 0),
+        metrics.evalOutcome(new EvalOutcome(List.of(), new EvalGauges("r", "b", "acc", 0.5, 0, 0, 0, 10, 0, 0, 0, 0, false),
                 Map.of("code", 0.1, "knowledge", 0.4), "code"));
-        metrics.evalOutcome(new EvalOutcome(List.of(), new EvalGauges("r", "b", "acc", 0.5, 0, 0, 0, 10, 0),
+        metrics.evalOutcome(new EvalOutcome(List.of(), new EvalGauges("r", "b", "acc", 0.5, 0, 0, 0, 10, 0, 0, 0, 0, false),
                 Map.of("code", 0.6, "knowledge", 0.4), "knowledge"));
         assertThat(registry.scrape()).contains("runwatch_eval_weakest_capability{capability=\"knowledge\",run=\"r\"} 0.4")
                 .doesNotContain("runwatch_eval_weakest_capability{capability=\"code\"");
