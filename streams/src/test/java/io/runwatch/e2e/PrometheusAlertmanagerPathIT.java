@@ -19,14 +19,11 @@ class PrometheusAlertmanagerPathIT {
 
     @Test
     void divergencePageReachesThePagerAndInhibitsTheSameRunsSpikeTicket(@TempDir Path dir) {
-        Path alerts = RepoRoot.alerts();
-        try (WebhookReceiver receiver = WebhookReceiver.start();
-             AlertmanagerProcess alertmanager = AlertmanagerProcess.start(
-                     AlertmanagerConfig.pointedAt(alerts.resolve("alertmanager.yml"), receiver, dir));
-             FakeRunwatchMetricsEndpoint runwatch = FakeRunwatchMetricsEndpoint.serving(
+        try (FakeRunwatchMetricsEndpoint runwatch = FakeRunwatchMetricsEndpoint.serving(
                      RunwatchMetricsFixtures.DIVERGENCE_PAGE_WITH_SPIKE_TICKET);
-             PrometheusProcess prometheus = PrometheusProcess.start(alerts.resolve("rules"), runwatch.target(),
-                     alertmanager.url())) {
+             AlertingStack stack = AlertingStack.start(runwatch.target(), dir)) {
+            WebhookReceiver receiver = stack.receiver();
+            AlertmanagerProcess alertmanager = stack.alertmanager();
             long startNanos = System.nanoTime();
 
             WebhookReceiver.ReceivedAlert page = receiver.awaitAlert("/pager",
