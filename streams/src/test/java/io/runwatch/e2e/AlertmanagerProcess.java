@@ -1,15 +1,8 @@
 package io.runwatch.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.runwatch.contract.Json;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,8 +12,6 @@ import java.util.List;
  * (by its PID) and delete its storage.
  */
 public final class AlertmanagerProcess implements AutoCloseable {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
     private final ManagedProcess process;
     private final URI baseUrl;
 
@@ -33,19 +24,13 @@ public final class AlertmanagerProcess implements AutoCloseable {
         Path binary = Binaries.alertmanager();
         Path workDir = ManagedProcess.tempDir("runwatch-alertmanager-");
         int port = FreePort.next();
-        ManagedProcess process = ManagedProcess.start("alertmanager", List.of(
+        URI baseUrl = URI.create("http://127.0.0.1:" + port);
+        ManagedProcess process = ManagedProcess.startReady("alertmanager", List.of(
                 binary.toString(),
                 "--config.file=" + config.toAbsolutePath(),
                 "--storage.path=" + workDir.resolve("data"),
                 "--web.listen-address=127.0.0.1:" + port,
-                "--cluster.listen-address="), workDir);
-        URI baseUrl = URI.create("http://127.0.0.1:" + port);
-        try {
-            process.awaitHttpOk(baseUrl.resolve("/-/ready"), Duration.ofSeconds(30));
-        } catch (RuntimeException e) {
-            process.close();
-            throw e;
-        }
+                "--cluster.listen-address="), workDir, baseUrl.resolve("/-/ready"));
         return new AlertmanagerProcess(process, baseUrl);
     }
 
@@ -63,18 +48,9 @@ public final class AlertmanagerProcess implements AutoCloseable {
      * {@code labels}, {@code annotations} and {@code status} ({@code state}: active/suppressed, {@code inhibitedBy}).
      */
     public List<JsonNode> alerts() {
-        try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(baseUrl.resolve("/api/v2/alerts"))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-            List<JsonNode> alerts = new ArrayList<>();
-            Json.MAPPER.readTree(response.body()).forEach(alerts::add);
-            return alerts;
-        } catch (IOException e) {
-            throw new UncheckedIOException("GET /api/v2/alerts failed\n" + process.logTail(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        List<JsonNode> alerts = new ArrayList<>();
+        process.getJson(baseUrl.resolve("/api/v2/alerts")).forEach(alerts::add);
+        return alerts;
     }
 
     /** The alert named {@code alertname} for {@code run}, or null while Alertmanager has not received it. */

@@ -1,5 +1,7 @@
 package io.runwatch.e2e;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.runwatch.contract.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -49,6 +51,32 @@ final class ManagedProcess implements AutoCloseable {
             return new ManagedProcess(name, process, workDir, log);
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start " + name + ": " + command, e);
+        }
+    }
+
+    /** Starts {@code command} and waits until {@code readyUrl} answers 200; stops it again if it never does. */
+    static ManagedProcess startReady(String name, List<String> command, Path workDir, URI readyUrl) {
+        ManagedProcess process = start(name, command, workDir);
+        try {
+            process.awaitHttpOk(readyUrl, Duration.ofSeconds(30));
+            return process;
+        } catch (RuntimeException e) {
+            process.close();
+            throw e;
+        }
+    }
+
+    /** GETs {@code url} from this process's HTTP API and parses the JSON answer. */
+    JsonNode getJson(URI url) {
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(10))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            return Json.MAPPER.readTree(response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException("GET " + url + " from " + name + " failed\n" + logTail(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 

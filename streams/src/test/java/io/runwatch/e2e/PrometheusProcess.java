@@ -1,14 +1,10 @@
 package io.runwatch.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.runwatch.contract.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,8 +18,6 @@ import java.util.List;
  * {@link #start}; close it to stop the process (by its PID) and delete its temporary storage.
  */
 public final class PrometheusProcess implements AutoCloseable {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
     private final ManagedProcess process;
     private final URI baseUrl;
 
@@ -43,18 +37,12 @@ public final class PrometheusProcess implements AutoCloseable {
         int port = FreePort.next();
         Path config = workDir.resolve("prometheus.yml");
         write(config, config(rulesDir.toAbsolutePath(), scrapeTarget, alertmanagerUrl));
-        ManagedProcess process = ManagedProcess.start("prometheus", List.of(
+        URI baseUrl = URI.create("http://127.0.0.1:" + port);
+        ManagedProcess process = ManagedProcess.startReady("prometheus", List.of(
                 binary.toString(),
                 "--config.file=" + config,
                 "--storage.tsdb.path=" + workDir.resolve("data"),
-                "--web.listen-address=127.0.0.1:" + port), workDir);
-        URI baseUrl = URI.create("http://127.0.0.1:" + port);
-        try {
-            process.awaitHttpOk(baseUrl.resolve("/-/ready"), Duration.ofSeconds(30));
-        } catch (RuntimeException e) {
-            process.close();
-            throw e;
-        }
+                "--web.listen-address=127.0.0.1:" + port), workDir, baseUrl.resolve("/-/ready"));
         return new PrometheusProcess(process, baseUrl);
     }
 
@@ -154,16 +142,7 @@ public final class PrometheusProcess implements AutoCloseable {
     }
 
     private JsonNode get(String pathAndQuery) {
-        try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(baseUrl.resolve(pathAndQuery))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-            return Json.MAPPER.readTree(response.body());
-        } catch (IOException e) {
-            throw new UncheckedIOException("GET " + pathAndQuery + " failed\n" + process.logTail(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return process.getJson(baseUrl.resolve(pathAndQuery));
     }
 
     private static void write(Path file, String text) {
