@@ -56,7 +56,9 @@ class AlertingContractTest {
                 // Derived from runwatch's own severity label: page -> critical, ticket -> warning, else info.
                 assertThat(severity).contains("eq $labels.severity \"page\" }}critical")
                         .contains("eq $labels.severity \"ticket\" }}warning").contains("{{ else }}info");
-                assertThat(rule.expr()).startsWith("max by (job, run, type, severity) (runwatch_alert_active{type=");
+                assertThat(rule.expr())
+                        .startsWith("max by (job, run, type, severity) (max_over_time(runwatch_alert_active{type=")
+                        .endsWith("[2m])) > 0");
             } else {
                 assertThat(severity).isIn("critical", "warning", "info");
             }
