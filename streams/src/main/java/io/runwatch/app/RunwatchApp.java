@@ -62,7 +62,8 @@ public final class RunwatchApp implements AutoCloseable {
     public static RunwatchApp start(Settings settings, Options options) throws IOException {
         createTopics(settings, options);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        RunwatchMetrics metrics = new RunwatchMetrics(registry);
+        RunwatchMetrics metrics = new RunwatchMetrics(registry,
+                settings.longValue(Settings.ALERT_MIN_VISIBLE_S) * 1000);
         StreamsBuilder builder = new StreamsBuilder();
         RunwatchTopology.build(builder, settings, metrics, RunwatchTopology.Mode.LIVE);
         Properties props = streamsProperties(settings, options);
@@ -83,7 +84,10 @@ public final class RunwatchApp implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        poller.scheduleAtFixedRate(() -> metrics.consumerLag(consumerLag(streams)), 1, 5, TimeUnit.SECONDS);
+        poller.scheduleAtFixedRate(() -> {
+            metrics.consumerLag(consumerLag(streams));
+            metrics.expireHeldAlerts(System.currentTimeMillis());
+        }, 1, 1, TimeUnit.SECONDS);
         streams.start();
         LOG.info("runwatch started: Kafka {}, metrics on http://{}:{}/metrics", options.bootstrapServers(),
                 options.httpHost(), http.port());

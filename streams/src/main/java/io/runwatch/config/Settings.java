@@ -69,6 +69,9 @@ public final class Settings {
     // ---- metrics ---------------------------------------------------------------------------------------
     public static final Setting RUN_RETENTION_S = longValue("metrics.run.retention.s", 3_600, 1, 31_536_000,
             "A run's per-run series are removed this long after its end event or its last record.");
+    public static final Setting ALERT_MIN_VISIBLE_S = longValue("metrics.alert.min.visible.s", 30, 0, 3_600,
+            "A closed episode's runwatch_alert_active series stays this long (wall time) so that one opening and "
+                    + "closing between two scrapes still reaches Prometheus; at least two scrape intervals.");
     public static final Setting TICK_INTERVAL_MS = longValue("liveness.tick.interval.ms", 5_000, 100, 3_600_000,
             "How often silence is checked (stalls) and idle runs' series are expired.");
 

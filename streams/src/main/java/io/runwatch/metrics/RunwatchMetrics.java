@@ -47,13 +47,21 @@ public final class RunwatchMetrics {
     private final Map<String, DoubleCell> cells = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> monotonic = new ConcurrentHashMap<>();
     private final Map<String, Counter> recordsRead = new ConcurrentHashMap<>();
+    private final Map<String, Held> heldUntil = new ConcurrentHashMap<>();
+    private final long alertMinVisibleMs;
     private final DoubleCell lastProcessedSeconds = new DoubleCell(Double.NaN);
     private final DoubleCell consumerLag = new DoubleCell(Double.NaN);
     private final DoubleCell streamsRunning = new DoubleCell(0);
     private final DistributionSummary processingDelay;
 
     public RunwatchMetrics(MeterRegistry registry) {
+        this(registry, 0);
+    }
+
+    /** @param alertMinVisibleMs how long a closed episode's series stay after it closes (see {@link #alertActive}) */
+    public RunwatchMetrics(MeterRegistry registry, long alertMinVisibleMs) {
         this.registry = registry;
+        this.alertMinVisibleMs = alertMinVisibleMs;
         Gauge.builder("runwatch_last_processed_timestamp_seconds", lastProcessedSeconds, DoubleCell::get)
                 .description("Wall-clock time (epoch s) at which runwatch last processed an input record")
                 .strongReference(true).register(registry);
@@ -112,24 +120,47 @@ public final class RunwatchMetrics {
     }
 
     /** Number of open episodes with these labels; the series is removed when it reaches zero. */
-    public void alertActive(String run, String type, String severity, int openEpisodes) {
+    /**
+     * Number of open episodes with these labels. At zero the series is removed, but only after the minimum
+     * visible time: an episode that opens and closes between two scrapes (a rewind notice, a short spike)
+     * must still reach Prometheus once. Removal happens in {@link #expireHeldAlerts}.
+     */
+    public void alertActive(String run, String type, String severity, int openEpisodes, long nowMs) {
         Tags tags = Tags.of("run", run, "type", type, "severity", severity);
-        if (openEpisodes <= 0) {
-            remove("runwatch_alert_active", tags);
-        } else {
-            gauge("runwatch_alert_active", "Open alert episodes (1 while firing)", tags).set(openEpisodes);
+        setOrRelease("runwatch_alert_active", "Open alert episodes (1 while firing)", tags,
+                openEpisodes > 0 ? (double) openEpisodes : null, nowMs);
+    }
+
+    /** Rollback target of the newest open episode of a type; null releases the series like {@link #alertActive}. */
+    public void alertRollback(String run, String type, Long rollbackToStep, long nowMs) {
+        setOrRelease("runwatch_alert_rollback_to_step", "Checkpoint step to roll back to for an open episode",
+                Tags.of("run", run, "type", type), rollbackToStep == null ? null : (double) rollbackToStep, nowMs);
+    }
+
+    /** Removes alert series whose episodes closed at least the minimum visible time before {@code nowMs}. */
+    public void expireHeldAlerts(long nowMs) {
+        heldUntil.entrySet().removeIf(held -> {
+            if (held.getValue().untilMs() > nowMs) {
+                return false;
+            }
+            remove(held.getValue().name(), held.getValue().tags());
+            return true;
+        });
+    }
+
+    private void setOrRelease(String name, String description, Tags tags, Double value, long nowMs) {
+        String key = key(name, tags);
+        if (value != null) {
+            heldUntil.remove(key);
+            gauge(name, description, tags).set(value);
+        } else if (alertMinVisibleMs <= 0) {
+            remove(name, tags);
+        } else if (cells.containsKey(key)) {
+            heldUntil.put(key, new Held(name, tags, nowMs + alertMinVisibleMs));
         }
     }
 
-    /** Rollback target of an open episode; null removes the series (episode resolved). */
-    public void alertRollback(String run, String type, Long rollbackToStep) {
-        Tags tags = Tags.of("run", run, "type", type);
-        if (rollbackToStep == null) {
-            remove("runwatch_alert_rollback_to_step", tags);
-        } else {
-            gauge("runwatch_alert_rollback_to_step", "Checkpoint step to roll back to for an open episode", tags)
-                    .set(rollbackToStep);
-        }
+    private record Held(String name, Tags tags, long untilMs) {
     }
 
     // ---- training steps -------------------------------------------------------------------------------

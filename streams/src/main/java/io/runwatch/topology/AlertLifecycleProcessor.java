@@ -14,8 +14,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * detectors repeat after a replay or restart; a cooldown (in steps) against flapping tickets of one type and
  * subject (pages are never held back); and the {@code runwatch_alert_active} gauges mirroring the open episodes,
  * rebuilt from the store when the application restarts.
- *
- * <p>Info alerts are notices: written and counted, never open, so they never show as active.
  */
 final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, String, Alert> {
     static final String STORE = "alert-book";
@@ -37,9 +35,10 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
         store = context.getStateStore(STORE);
         try (KeyValueIterator<String, AlertBook> it = store.all()) {
             it.forEachRemaining(entry -> entry.value.open.forEach((id, episode) -> {
+                long now = context.currentSystemTimeMs();
                 metrics.alertActive(entry.key, episode.type, episode.severity,
-                        entry.value.openCount(episode.type, episode.severity));
-                metrics.alertRollback(entry.key, episode.type, entry.value.newestRollback(episode.type));
+                        entry.value.openCount(episode.type, episode.severity), now);
+                metrics.alertRollback(entry.key, episode.type, entry.value.newestRollback(episode.type), now);
             }));
         }
     }
@@ -62,10 +61,9 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
         if (alert.isFiring()) {
             metrics.alertFired(alert);
         }
-        if (alert.severity() != Severity.info) {
-            metrics.alertActive(run, type, severity, book.openCount(type, severity));
-            metrics.alertRollback(run, type, book.newestRollback(type));
-        }
+        long now = context().currentSystemTimeMs();
+        metrics.alertActive(run, type, severity, book.openCount(type, severity), now);
+        metrics.alertRollback(run, type, book.newestRollback(type), now);
         context().forward(record.withKey(run).withValue(alert));
     }
 
@@ -78,10 +76,6 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
                 && alert.step() >= lastResolved && alert.step() - lastResolved < cooldownSteps) {
             book.remember(alert.id()); // suppressed: its resolve must be swallowed too
             return false;
-        }
-        if (alert.severity() == Severity.info) {
-            book.remember(alert.id());
-            return true;
         }
         AlertBook.OpenEpisode episode = new AlertBook.OpenEpisode();
         episode.type = alert.type().name();

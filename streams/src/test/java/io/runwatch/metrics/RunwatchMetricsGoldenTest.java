@@ -30,8 +30,8 @@ class RunwatchMetricsGoldenTest {
         metrics.streamsRunning(true);
         Alert alert = Alert.firing("r", AlertType.divergence, Severity.page, 10).rollbackTo(5L).build();
         metrics.alertFired(alert);
-        metrics.alertActive("r", "divergence", "page", 1);
-        metrics.alertRollback("r", "divergence", 5L);
+        metrics.alertActive("r", "divergence", "page", 1, 0);
+        metrics.alertRollback("r", "divergence", 5L, 0);
         metrics.trainingStep(MetricPoint.ofLoss("r", 10, 2_000, 2.5).withGradNorm(1.0).withLr(1e-3)
                 .withThroughput(1e5, 0.5).withGroups(Map.of("embed", new GroupStats(0.1, 0.2, 3.0))));
         metrics.lossSpikes("r", 3, 0.5);
@@ -102,6 +102,23 @@ class RunwatchMetricsGoldenTest {
         // A removed run that reports again gets its series back.
         metrics.trainingStep(MetricPoint.ofLoss("r", 11, 3_000, 2.4));
         assertThat(registry.scrape()).contains("runwatch_run_loss{run=\"r\"} 2.4");
+    }
+
+    @Test
+    void aClosedEpisodeStaysVisibleForTheMinimumTimeThenGoes() {
+        RunwatchMetrics held = new RunwatchMetrics(registry, 30_000);
+        held.alertActive("n", "run_rewound", "info", 1, 1_000);
+        held.alertActive("n", "run_rewound", "info", 0, 1_000);
+        held.expireHeldAlerts(30_999);
+        assertThat(registry.scrape()).contains("runwatch_alert_active{run=\"n\",severity=\"info\",type=\"run_rewound\"} 1");
+        held.expireHeldAlerts(31_000);
+        assertThat(registry.scrape()).doesNotContain("runwatch_alert_active{run=\"n\"");
+        // Re-opened while held: the pending removal is cancelled.
+        held.alertActive("n", "stall", "page", 1, 40_000);
+        held.alertActive("n", "stall", "page", 0, 41_000);
+        held.alertActive("n", "stall", "page", 1, 42_000);
+        held.expireHeldAlerts(100_000);
+        assertThat(registry.scrape()).contains("runwatch_alert_active{run=\"n\",severity=\"page\",type=\"stall\"} 1");
     }
 
     @Test
