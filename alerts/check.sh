@@ -19,6 +19,9 @@ promtool check rules rules/*.yml
 echo "== promtool test rules"
 promtool test rules tests/*.yaml
 
+echo "== promtool check config (deploy/prometheus.yml, the example a user starts from)"
+promtool check config ../deploy/prometheus.yml
+
 echo "== amtool check-config"
 amtool check-config alertmanager.yml
 
