@@ -261,12 +261,22 @@ public final class RunwatchMetrics {
     // ---- lifecycle -----------------------------------------------------------------------------------
 
     /**
-     * Removes a run's series after its end or its retention, except its open alerts: those belong to the alert
-     * lifecycle and go only when resolved (a run silent for hours may be exactly the one paging).
+     * Removes a run's training-side series (steps, liveness) after its end or its retention, except its open
+     * alerts: those belong to the alert lifecycle and go only when resolved (a run silent for hours may be
+     * exactly the one paging). Its evaluation series expire on their own clock ({@link #removeRunEvals}).
      */
     public void removeRun(String run) {
+        removeRunSeries(run, name -> !name.startsWith("runwatch_alert_") && !name.startsWith("runwatch_eval_"));
+    }
+
+    /** Removes a run's evaluation series once no evaluation arrived for the retention. */
+    public void removeRunEvals(String run) {
+        removeRunSeries(run, name -> name.startsWith("runwatch_eval_"));
+    }
+
+    private void removeRunSeries(String run, java.util.function.Predicate<String> name) {
         for (Meter meter : List.copyOf(registry.getMeters())) {
-            if (run.equals(meter.getId().getTag("run")) && !meter.getId().getName().startsWith("runwatch_alert_")) {
+            if (run.equals(meter.getId().getTag("run")) && name.test(meter.getId().getName())) {
                 remove(meter);
             }
         }

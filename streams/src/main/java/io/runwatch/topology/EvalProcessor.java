@@ -8,27 +8,46 @@ import io.runwatch.core.evals.EvalOutcome;
 import io.runwatch.core.evals.EvalRunState;
 import io.runwatch.core.evals.TrajectoryState;
 import io.runwatch.metrics.RunwatchMetrics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 
 /**
- * Runs the checkpoint-evaluation detectors over one run's evaluations. State lives in two changelogged stores:
- * a small summary per run (cross-benchmark moves, capabilities) and one entry per (run, benchmark, metric)
- * trajectory, so no single entry grows with the number of benchmarks.
+ * Runs the checkpoint-evaluation detectors over one run's evaluations. State lives in changelogged stores:
+ * a small summary per run (cross-benchmark moves, capabilities), one entry per (run, benchmark, metric)
+ * trajectory so no single entry grows with the number of benchmarks, and the run's activity for expiry
+ * (evaluations arrive hours after training ends, so they expire on their own clock).
  */
 final class EvalProcessor extends ContextualProcessor<String, RunInput, String, Alert> {
     static final String RUN_STORE = "eval-run-state";
     static final String TRAJECTORY_STORE = "eval-trajectory-state";
+    static final String ACTIVITY_STORE = "eval-run-activity";
 
     private final EvalMonitor monitor;
     private final RunwatchMetrics metrics;
+    private final PunctuationType tickClock;
+    private final Duration tickInterval;
+    private final long seriesRetentionMs;
+    private final long stateRetentionMs;
     private CachedStore<EvalRunState> runs;
     private CachedStore<TrajectoryState> trajectories;
+    private CachedStore<RunActivity> activity;
 
-    EvalProcessor(EvalMonitor monitor, RunwatchMetrics metrics) {
+    EvalProcessor(EvalMonitor monitor, RunwatchMetrics metrics, PunctuationType tickClock, Duration tickInterval,
+                  Duration seriesRetention, Duration stateRetention) {
         this.monitor = monitor;
         this.metrics = metrics;
+        this.tickClock = tickClock;
+        this.tickInterval = tickInterval;
+        this.seriesRetentionMs = seriesRetention.toMillis();
+        this.stateRetentionMs = stateRetention.toMillis();
     }
 
     @Override
@@ -36,20 +55,59 @@ final class EvalProcessor extends ContextualProcessor<String, RunInput, String, 
         super.init(context);
         runs = new CachedStore<>(context.getStateStore(RUN_STORE));
         trajectories = new CachedStore<>(context.getStateStore(TRAJECTORY_STORE));
+        activity = new CachedStore<>(context.getStateStore(ACTIVITY_STORE));
+        context.schedule(tickInterval, tickClock, this::expire);
     }
 
     @Override
     public void process(Record<String, RunInput> record) {
         EvalPoint point = record.value().eval();
-        String trajectoryKey = point.run() + "|" + point.trajectoryKey();
+        String trajectoryKey = trajectoryKey(point.run(), point.trajectoryKey());
         EvalRunState run = runs.getOrCreate(point.run(), EvalRunState::new);
         TrajectoryState trajectory = trajectories.getOrCreate(trajectoryKey, TrajectoryState::new);
         EvalOutcome outcome = monitor.onEval(run, trajectory, point);
         runs.put(point.run(), run);
         trajectories.put(trajectoryKey, trajectory);
+        RunActivity seen = activity.getOrCreate(point.run(), RunActivity::new);
+        if (seen.seen(point.timeMs(), false)) {
+            activity.put(point.run(), seen);
+        }
         metrics.evalOutcome(outcome);
         for (Alert alert : outcome.alerts()) {
             context().forward(new Record<>(point.run(), alert, record.timestamp()));
+        }
+    }
+
+    private static String trajectoryKey(String run, String trajectory) {
+        return run + "|" + trajectory;
+    }
+
+    /** Removes the series of runs without evaluations for the series retention, and their state later. */
+    private void expire(long nowMs) {
+        List<KeyValue<String, RunActivity>> all = new ArrayList<>();
+        try (KeyValueIterator<String, RunActivity> it = activity.store().all()) {
+            it.forEachRemaining(all::add);
+        }
+        for (KeyValue<String, RunActivity> entry : all) {
+            RunActivity seen = entry.value;
+            if (!seen.seriesExpired(nowMs, seriesRetentionMs)) {
+                continue;
+            }
+            if (!seen.seriesRemoved) {
+                metrics.removeRunEvals(entry.key);
+                seen.seriesRemoved = true;
+                activity.put(entry.key, seen);
+            }
+            if (seen.stateExpired(nowMs, seriesRetentionMs, stateRetentionMs)) {
+                List<String> keys = new ArrayList<>();
+                try (KeyValueIterator<String, TrajectoryState> it = trajectories.store()
+                        .prefixScan(trajectoryKey(entry.key, ""), Serdes.String().serializer())) {
+                    it.forEachRemaining(kv -> keys.add(kv.key));
+                }
+                keys.forEach(trajectories::delete);
+                runs.delete(entry.key);
+                activity.delete(entry.key);
+            }
         }
     }
 }

@@ -6,7 +6,6 @@ import io.runwatch.metrics.RunwatchMetrics;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
@@ -23,11 +22,6 @@ final class ParseProcessor extends ContextualProcessor<byte[], byte[], String, P
         this.kind = kind;
         this.parser = parser;
         this.metrics = metrics;
-    }
-
-    @Override
-    public void init(ProcessorContext<String, Parsed> context) {
-        super.init(context);
     }
 
     @Override

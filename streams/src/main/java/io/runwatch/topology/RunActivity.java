@@ -1,12 +1,35 @@
 package io.runwatch.topology;
 
-/** When a run was last heard of, and whether it ended: decides when its metric series expire. */
+/**
+ * When a run was last heard of and whether it ended: decides when its metric series expire (series retention)
+ * and when its detector state is dropped (state retention: at once after series expiry for an ended run; after
+ * the longer state retention for a run that just went silent, which may yet resume).
+ */
 public final class RunActivity {
-    public long lastSeenMs;
+    public long lastSeenMs = Long.MIN_VALUE; // so that the first record always counts as a change
     public long endedAtMs = -1;
+    /** True once the run's series were removed, so expiry happens once, not on every tick. */
+    public boolean seriesRemoved;
 
-    public boolean expired(long nowMs, long retentionMs) {
+    public boolean seriesExpired(long nowMs, long seriesRetentionMs) {
         long since = endedAtMs >= 0 ? endedAtMs : lastSeenMs;
-        return nowMs - since > retentionMs;
+        return nowMs - since > seriesRetentionMs;
+    }
+
+    public boolean stateExpired(long nowMs, long seriesRetentionMs, long stateRetentionMs) {
+        return endedAtMs >= 0 ? seriesExpired(nowMs, seriesRetentionMs) : nowMs - lastSeenMs > stateRetentionMs;
+    }
+
+    /** Records a new record of the run; returns true when anything changed (so the store needs a write). */
+    public boolean seen(long timeMs, boolean isEnd) {
+        long lastSeen = Math.max(lastSeenMs, timeMs);
+        long endedAt = isEnd ? timeMs : endedAtMs >= 0 && timeMs > endedAtMs
+                ? -1 // the run was restarted after its end event
+                : endedAtMs;
+        boolean changed = lastSeen != lastSeenMs || endedAt != endedAtMs || seriesRemoved;
+        lastSeenMs = lastSeen;
+        endedAtMs = endedAt;
+        seriesRemoved = false;
+        return changed;
     }
 }

@@ -65,19 +65,24 @@ public final class RunwatchTopology {
         addStore(builder, TrainingProcessor.ACTIVITY_STORE, RunActivity.class, persistentStores);
         Duration tick = Duration.ofMillis(settings.longValue(Settings.TICK_INTERVAL_MS));
         Duration retention = Duration.ofSeconds(settings.longValue(Settings.RUN_RETENTION_S));
+        Duration stateRetention = Duration.ofSeconds(settings.longValue(Settings.STATE_RETENTION_S));
         PunctuationType tickClock = mode == Mode.LIVE ? PunctuationType.WALL_CLOCK_TIME
                 : PunctuationType.STREAM_TIME;
         KStream<String, Alert> trainingAlerts = trainingInputs.process(
                 () -> new TrainingProcessor(new TrainingHealthMonitor(settings.training()),
-                        new LivenessMonitor(settings.liveness()), metrics, tickClock, tick, retention),
+                        new LivenessMonitor(settings.liveness()), metrics, tickClock, tick, retention,
+                        stateRetention),
                 Named.as("training-and-liveness"),
                 TrainingProcessor.TRAINING_STORE, TrainingProcessor.LIVENESS_STORE, TrainingProcessor.ACTIVITY_STORE);
 
         addStore(builder, EvalProcessor.RUN_STORE, EvalRunState.class, persistentStores);
         addStore(builder, EvalProcessor.TRAJECTORY_STORE, TrajectoryState.class, persistentStores);
+        addStore(builder, EvalProcessor.ACTIVITY_STORE, RunActivity.class, persistentStores);
         KStream<String, Alert> evalAlerts = evalInputs.process(
-                () -> new EvalProcessor(new EvalMonitor(settings.evals()), metrics),
-                Named.as("evaluations"), EvalProcessor.RUN_STORE, EvalProcessor.TRAJECTORY_STORE);
+                () -> new EvalProcessor(new EvalMonitor(settings.evals()), metrics, tickClock, tick, retention,
+                        stateRetention),
+                Named.as("evaluations"), EvalProcessor.RUN_STORE, EvalProcessor.TRAJECTORY_STORE,
+                EvalProcessor.ACTIVITY_STORE);
 
         // Both alert streams are keyed by run and co-partitioned with the inputs: no repartition needed.
         addStore(builder, AlertLifecycleProcessor.STORE, AlertBook.class, persistentStores);

@@ -34,19 +34,22 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
     private final RunwatchMetrics metrics;
     private final PunctuationType tickClock;
     private final Duration tickInterval;
-    private final long retentionMs;
+    private final long seriesRetentionMs;
+    private final long stateRetentionMs;
     private CachedStore<TrainingState> trainingStore;
     private CachedStore<LivenessState> livenessStore;
     private CachedStore<RunActivity> activityStore;
 
     TrainingProcessor(TrainingHealthMonitor training, LivenessMonitor liveness, RunwatchMetrics metrics,
-                      PunctuationType tickClock, Duration tickInterval, Duration retention) {
+                      PunctuationType tickClock, Duration tickInterval, Duration seriesRetention,
+                      Duration stateRetention) {
         this.training = training;
         this.liveness = liveness;
         this.metrics = metrics;
         this.tickClock = tickClock;
         this.tickInterval = tickInterval;
-        this.retentionMs = retention.toMillis();
+        this.seriesRetentionMs = seriesRetention.toMillis();
+        this.stateRetentionMs = stateRetention.toMillis();
     }
 
     @Override
@@ -87,7 +90,10 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
         }
     }
 
-    /** Silence checks, goodput gauges and series expiry, on the configured clock. */
+    /**
+     * Silence checks, liveness gauges and expiry, on the configured clock. A run's series go after the series
+     * retention; its state after the state retention (at once for an ended run), so stores stay bounded.
+     */
     private void tick(long nowMs) {
         List<KeyValue<String, LivenessState>> runs = new ArrayList<>();
         try (KeyValueIterator<String, LivenessState> it = livenessStore.store().all()) {
@@ -98,32 +104,28 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
             LivenessState state = livenessStore.getOrCreate(run, () -> entry.value);
             List<Alert> alerts = liveness.onTick(state, nowMs);
             livenessStore.put(run, state);
-            metrics.liveness(run, liveness.gauges(state, nowMs));
             for (Alert alert : alerts) {
                 context().forward(new Record<>(run, alert, nowMs));
             }
             RunActivity activity = activityStore.getIfPresent(run);
-            if (activity != null && activity.expired(nowMs, retentionMs)) {
+            if (activity == null || !activity.seriesExpired(nowMs, seriesRetentionMs)) {
+                metrics.liveness(run, liveness.gauges(state, nowMs));
+            } else if (activity.stateExpired(nowMs, seriesRetentionMs, stateRetentionMs)) {
                 metrics.removeRun(run);
-                if (activity.endedAtMs >= 0) {
-                    // An ended run will not come back: drop its state so stores stay bounded.
-                    trainingStore.delete(run);
-                    livenessStore.delete(run);
-                    activityStore.delete(run);
-                }
+                trainingStore.delete(run);
+                livenessStore.delete(run);
+                activityStore.delete(run);
+            } else if (!activity.seriesRemoved) {
+                metrics.removeRun(run);
+                activity.seriesRemoved = true;
+                activityStore.put(run, activity);
             }
         }
     }
 
     private void touch(String run, long timeMs, boolean ended) {
         RunActivity activity = activityStore.getOrCreate(run, RunActivity::new);
-        long lastSeen = Math.max(activity.lastSeenMs, timeMs);
-        long endedAt = ended ? timeMs : activity.endedAtMs >= 0 && timeMs > activity.endedAtMs
-                ? -1 // the run was restarted after its end event
-                : activity.endedAtMs;
-        if (lastSeen != activity.lastSeenMs || endedAt != activity.endedAtMs) {
-            activity.lastSeenMs = lastSeen;
-            activity.endedAtMs = endedAt;
+        if (activity.seen(timeMs, ended)) {
             activityStore.put(run, activity);
         }
     }

@@ -94,6 +94,7 @@ class RunwatchMetricsGoldenTest {
         touchEverySeries();
         metrics.trainingStep(MetricPoint.ofLoss("other", 1, 1, 3.0));
         metrics.removeRun("r");
+        metrics.removeRunEvals("r");
         String scrape = registry.scrape();
         assertThat(scrape.lines().filter(l -> l.contains("run=\"r\"")).toList()).containsExactlyInAnyOrder(
                 "runwatch_alert_active{run=\"r\",severity=\"page\",type=\"divergence\"} 1.0",

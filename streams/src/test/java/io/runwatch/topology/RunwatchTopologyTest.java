@@ -133,4 +133,23 @@ class RunwatchTopologyTest {
         fixture.advanceWallClock(java.time.Duration.ofSeconds(40));
         assertThat(fixture.scrape()).doesNotContain("run=\"r4\"");
     }
+
+    @Test
+    void evaluationSeriesExpireOnTheirOwnClockAndASilentRunsSeriesAreRemovedOnce() {
+        Settings settings = Settings.defaults().with(Settings.RUN_RETENTION_S, 60);
+        fixture = new TopologyFixture(settings, RunwatchTopology.Mode.LIVE, stateDir);
+        fixture.eval("p", "{\"run\":\"p\",\"step\":1000,\"benchmark\":\"arc_easy\",\"value\":0.4,\"n\":2376}", 0);
+        fixture.metric("q", step("q", 1, "2.0"), 0);
+        assertThat(fixture.scrape()).contains("runwatch_eval_score{benchmark=\"arc_easy\",metric=\"acc\",run=\"p\"} 0.4",
+                "runwatch_run_step{run=\"q\"} 1");
+        fixture.advanceWallClock(java.time.Duration.ofSeconds(65));
+        String scrape = fixture.scrape();
+        assertThat(scrape).doesNotContain("run=\"p\"").doesNotContain("runwatch_run_step{run=\"q\"}");
+        // The silent run's gauges are not re-created by later ticks.
+        fixture.advanceWallClock(java.time.Duration.ofSeconds(10));
+        assertThat(fixture.scrape()).doesNotContain("runwatch_run_goodput_ratio{run=\"q\"}");
+        // It comes back: series again.
+        fixture.metric("q", step("q", 2, "2.0"), 75_000);
+        assertThat(fixture.scrape()).contains("runwatch_run_step{run=\"q\"} 2");
+    }
 }
