@@ -44,7 +44,7 @@ public final class AlertJson {
         putIfPresent(o, "runbook", a.runbook());
         putIfPresent(o, "related_id", a.relatedId());
         if (!a.details().isEmpty()) {
-            o.set("details", Json.MAPPER.valueToTree(a.details()));
+            o.set("details", Json.MAPPER.valueToTree(new java.util.TreeMap<>(a.details()))); // stable order
         }
         try {
             return Json.MAPPER.writeValueAsString(o);

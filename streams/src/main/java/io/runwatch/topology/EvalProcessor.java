@@ -9,15 +9,10 @@ import io.runwatch.core.evals.EvalRunState;
 import io.runwatch.core.evals.TrajectoryState;
 import io.runwatch.metrics.RunwatchMetrics;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 
 /**
  * Runs the checkpoint-evaluation detectors over one run's evaluations. State lives in changelogged stores:
@@ -36,26 +31,28 @@ final class EvalProcessor extends ContextualProcessor<String, RunInput, String, 
     private final Duration tickInterval;
     private final long seriesRetentionMs;
     private final long stateRetentionMs;
+    private final boolean durable;
     private CachedStore<EvalRunState> runs;
     private CachedStore<TrajectoryState> trajectories;
     private CachedStore<RunActivity> activity;
 
     EvalProcessor(EvalMonitor monitor, RunwatchMetrics metrics, PunctuationType tickClock, Duration tickInterval,
-                  Duration seriesRetention, Duration stateRetention) {
+                  Duration seriesRetention, Duration stateRetention, boolean durable) {
         this.monitor = monitor;
         this.metrics = metrics;
         this.tickClock = tickClock;
         this.tickInterval = tickInterval;
         this.seriesRetentionMs = seriesRetention.toMillis();
         this.stateRetentionMs = stateRetention.toMillis();
+        this.durable = durable;
     }
 
     @Override
     public void init(ProcessorContext<String, Alert> context) {
         super.init(context);
-        runs = new CachedStore<>(context.getStateStore(RUN_STORE));
-        trajectories = new CachedStore<>(context.getStateStore(TRAJECTORY_STORE));
-        activity = new CachedStore<>(context.getStateStore(ACTIVITY_STORE));
+        runs = new CachedStore<>(context.getStateStore(RUN_STORE), durable);
+        trajectories = new CachedStore<>(context.getStateStore(TRAJECTORY_STORE), durable);
+        activity = new CachedStore<>(context.getStateStore(ACTIVITY_STORE), durable);
         context.schedule(tickInterval, tickClock, this::expire);
     }
 
@@ -84,29 +81,20 @@ final class EvalProcessor extends ContextualProcessor<String, RunInput, String, 
 
     /** Removes the series of runs without evaluations for the series retention, and their state later. */
     private void expire(long nowMs) {
-        List<KeyValue<String, RunActivity>> all = new ArrayList<>();
-        try (KeyValueIterator<String, RunActivity> it = activity.store().all()) {
-            it.forEachRemaining(all::add);
-        }
-        for (KeyValue<String, RunActivity> entry : all) {
-            RunActivity seen = entry.value;
+        for (String run : activity.keys()) {
+            RunActivity seen = activity.getIfPresent(run);
             if (!seen.seriesExpired(nowMs, seriesRetentionMs)) {
                 continue;
             }
             if (!seen.seriesRemoved) {
-                metrics.removeRunEvals(entry.key);
+                metrics.removeRunEvals(run);
                 seen.seriesRemoved = true;
-                activity.put(entry.key, seen);
+                activity.put(run, seen);
             }
             if (seen.stateExpired(nowMs, seriesRetentionMs, stateRetentionMs)) {
-                List<String> keys = new ArrayList<>();
-                try (KeyValueIterator<String, TrajectoryState> it = trajectories.store()
-                        .prefixScan(trajectoryKey(entry.key, ""), Serdes.String().serializer())) {
-                    it.forEachRemaining(kv -> keys.add(kv.key));
-                }
-                keys.forEach(trajectories::delete);
-                runs.delete(entry.key);
-                activity.delete(entry.key);
+                trajectories.keysWithPrefix(trajectoryKey(run, "")).forEach(trajectories::delete);
+                runs.delete(run);
+                activity.delete(run);
             }
         }
     }

@@ -71,7 +71,7 @@ public final class RunwatchTopology {
         KStream<String, Alert> trainingAlerts = trainingInputs.process(
                 () -> new TrainingProcessor(new TrainingHealthMonitor(settings.training()),
                         new LivenessMonitor(settings.liveness()), metrics, tickClock, tick, retention,
-                        stateRetention),
+                        stateRetention, persistentStores),
                 Named.as("training-and-liveness"),
                 TrainingProcessor.TRAINING_STORE, TrainingProcessor.LIVENESS_STORE, TrainingProcessor.ACTIVITY_STORE);
 
@@ -80,7 +80,7 @@ public final class RunwatchTopology {
         addStore(builder, EvalProcessor.ACTIVITY_STORE, RunActivity.class, persistentStores);
         KStream<String, Alert> evalAlerts = evalInputs.process(
                 () -> new EvalProcessor(new EvalMonitor(settings.evals()), metrics, tickClock, tick, retention,
-                        stateRetention),
+                        stateRetention, persistentStores),
                 Named.as("evaluations"), EvalProcessor.RUN_STORE, EvalProcessor.TRAJECTORY_STORE,
                 EvalProcessor.ACTIVITY_STORE);
 

@@ -13,12 +13,10 @@ import io.runwatch.metrics.RunwatchMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
-import org.apache.kafka.streams.state.KeyValueIterator;
 
 /**
  * Runs the training-health and liveness detectors over one run's merged metrics and events, with their state
@@ -36,13 +34,14 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
     private final Duration tickInterval;
     private final long seriesRetentionMs;
     private final long stateRetentionMs;
+    private final boolean durable;
     private CachedStore<TrainingState> trainingStore;
     private CachedStore<LivenessState> livenessStore;
     private CachedStore<RunActivity> activityStore;
 
     TrainingProcessor(TrainingHealthMonitor training, LivenessMonitor liveness, RunwatchMetrics metrics,
                       PunctuationType tickClock, Duration tickInterval, Duration seriesRetention,
-                      Duration stateRetention) {
+                      Duration stateRetention, boolean durable) {
         this.training = training;
         this.liveness = liveness;
         this.metrics = metrics;
@@ -50,14 +49,15 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
         this.tickInterval = tickInterval;
         this.seriesRetentionMs = seriesRetention.toMillis();
         this.stateRetentionMs = stateRetention.toMillis();
+        this.durable = durable;
     }
 
     @Override
     public void init(ProcessorContext<String, Alert> context) {
         super.init(context);
-        trainingStore = new CachedStore<>(context.getStateStore(TRAINING_STORE));
-        livenessStore = new CachedStore<>(context.getStateStore(LIVENESS_STORE));
-        activityStore = new CachedStore<>(context.getStateStore(ACTIVITY_STORE));
+        trainingStore = new CachedStore<>(context.getStateStore(TRAINING_STORE), durable);
+        livenessStore = new CachedStore<>(context.getStateStore(LIVENESS_STORE), durable);
+        activityStore = new CachedStore<>(context.getStateStore(ACTIVITY_STORE), durable);
         context.schedule(tickInterval, tickClock, this::tick);
     }
 
@@ -95,13 +95,8 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
      * retention; its state after the state retention (at once for an ended run), so stores stay bounded.
      */
     private void tick(long nowMs) {
-        List<KeyValue<String, LivenessState>> runs = new ArrayList<>();
-        try (KeyValueIterator<String, LivenessState> it = livenessStore.store().all()) {
-            it.forEachRemaining(runs::add);
-        }
-        for (KeyValue<String, LivenessState> entry : runs) {
-            String run = entry.key;
-            LivenessState state = livenessStore.getOrCreate(run, () -> entry.value);
+        for (String run : livenessStore.keys()) {
+            LivenessState state = livenessStore.getIfPresent(run);
             List<Alert> alerts = liveness.onTick(state, nowMs);
             livenessStore.put(run, state);
             for (Alert alert : alerts) {
