@@ -290,9 +290,12 @@ public final class RunwatchMetrics {
         }
     }
 
+    /** A gauge that exists only while its value is defined: NaN (not known, e.g. after a run's end) removes it. */
     private void setIfFinite(String name, String description, Tags tags, double value) {
         if (Double.isFinite(value)) {
             gauge(name, description, tags).set(value);
+        } else {
+            remove(name, tags);
         }
     }
 

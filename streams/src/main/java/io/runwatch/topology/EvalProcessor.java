@@ -8,8 +8,6 @@ import io.runwatch.core.evals.EvalOutcome;
 import io.runwatch.core.evals.EvalRunState;
 import io.runwatch.core.evals.TrajectoryState;
 import io.runwatch.metrics.RunwatchMetrics;
-import java.time.Duration;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -27,33 +25,24 @@ final class EvalProcessor extends ContextualProcessor<String, RunInput, String, 
 
     private final EvalMonitor monitor;
     private final RunwatchMetrics metrics;
-    private final PunctuationType tickClock;
-    private final Duration tickInterval;
-    private final long seriesRetentionMs;
-    private final long stateRetentionMs;
-    private final boolean durable;
+    private final Housekeeping housekeeping;
     private CachedStore<EvalRunState> runs;
     private CachedStore<TrajectoryState> trajectories;
     private CachedStore<RunActivity> activity;
 
-    EvalProcessor(EvalMonitor monitor, RunwatchMetrics metrics, PunctuationType tickClock, Duration tickInterval,
-                  Duration seriesRetention, Duration stateRetention, boolean durable) {
+    EvalProcessor(EvalMonitor monitor, RunwatchMetrics metrics, Housekeeping housekeeping) {
         this.monitor = monitor;
         this.metrics = metrics;
-        this.tickClock = tickClock;
-        this.tickInterval = tickInterval;
-        this.seriesRetentionMs = seriesRetention.toMillis();
-        this.stateRetentionMs = stateRetention.toMillis();
-        this.durable = durable;
+        this.housekeeping = housekeeping;
     }
 
     @Override
     public void init(ProcessorContext<String, Alert> context) {
         super.init(context);
-        runs = new CachedStore<>(context.getStateStore(RUN_STORE), durable);
-        trajectories = new CachedStore<>(context.getStateStore(TRAJECTORY_STORE), durable);
-        activity = new CachedStore<>(context.getStateStore(ACTIVITY_STORE), durable);
-        context.schedule(tickInterval, tickClock, this::expire);
+        runs = new CachedStore<>(context.getStateStore(RUN_STORE), housekeeping.durable());
+        trajectories = new CachedStore<>(context.getStateStore(TRAJECTORY_STORE), housekeeping.durable());
+        activity = new CachedStore<>(context.getStateStore(ACTIVITY_STORE), housekeeping.durable());
+        context.schedule(housekeeping.tick(), housekeeping.clock(), this::expire);
     }
 
     @Override
@@ -83,7 +72,7 @@ final class EvalProcessor extends ContextualProcessor<String, RunInput, String, 
     private void expire(long nowMs) {
         for (String run : activity.keys()) {
             RunActivity seen = activity.getIfPresent(run);
-            if (!seen.seriesExpired(nowMs, seriesRetentionMs)) {
+            if (!seen.seriesExpired(nowMs, housekeeping.seriesRetentionMs())) {
                 continue;
             }
             if (!seen.seriesRemoved) {
@@ -91,7 +80,7 @@ final class EvalProcessor extends ContextualProcessor<String, RunInput, String, 
                 seen.seriesRemoved = true;
                 activity.put(run, seen);
             }
-            if (seen.stateExpired(nowMs, seriesRetentionMs, stateRetentionMs)) {
+            if (seen.stateExpired(nowMs, housekeeping.seriesRetentionMs(), housekeeping.stateRetentionMs())) {
                 trajectories.keysWithPrefix(trajectoryKey(run, "")).forEach(trajectories::delete);
                 runs.delete(run);
                 activity.delete(run);

@@ -63,15 +63,14 @@ public final class RunwatchTopology {
         addStore(builder, TrainingProcessor.TRAINING_STORE, TrainingState.class, persistentStores);
         addStore(builder, TrainingProcessor.LIVENESS_STORE, LivenessState.class, persistentStores);
         addStore(builder, TrainingProcessor.ACTIVITY_STORE, RunActivity.class, persistentStores);
-        Duration tick = Duration.ofMillis(settings.longValue(Settings.TICK_INTERVAL_MS));
-        Duration retention = Duration.ofSeconds(settings.longValue(Settings.RUN_RETENTION_S));
-        Duration stateRetention = Duration.ofSeconds(settings.longValue(Settings.STATE_RETENTION_S));
-        PunctuationType tickClock = mode == Mode.LIVE ? PunctuationType.WALL_CLOCK_TIME
-                : PunctuationType.STREAM_TIME;
+        Housekeeping housekeeping = new Housekeeping(
+                mode == Mode.LIVE ? PunctuationType.WALL_CLOCK_TIME : PunctuationType.STREAM_TIME,
+                Duration.ofMillis(settings.longValue(Settings.TICK_INTERVAL_MS)),
+                settings.longValue(Settings.RUN_RETENTION_S) * 1000,
+                settings.longValue(Settings.STATE_RETENTION_S) * 1000, persistentStores);
         KStream<String, Alert> trainingAlerts = trainingInputs.process(
                 () -> new TrainingProcessor(new TrainingHealthMonitor(settings.training()),
-                        new LivenessMonitor(settings.liveness()), metrics, tickClock, tick, retention,
-                        stateRetention, persistentStores),
+                        new LivenessMonitor(settings.liveness()), metrics, housekeeping),
                 Named.as("training-and-liveness"),
                 TrainingProcessor.TRAINING_STORE, TrainingProcessor.LIVENESS_STORE, TrainingProcessor.ACTIVITY_STORE);
 
@@ -79,8 +78,7 @@ public final class RunwatchTopology {
         addStore(builder, EvalProcessor.TRAJECTORY_STORE, TrajectoryState.class, persistentStores);
         addStore(builder, EvalProcessor.ACTIVITY_STORE, RunActivity.class, persistentStores);
         KStream<String, Alert> evalAlerts = evalInputs.process(
-                () -> new EvalProcessor(new EvalMonitor(settings.evals()), metrics, tickClock, tick, retention,
-                        stateRetention, persistentStores),
+                () -> new EvalProcessor(new EvalMonitor(settings.evals()), metrics, housekeeping),
                 Named.as("evaluations"), EvalProcessor.RUN_STORE, EvalProcessor.TRAJECTORY_STORE,
                 EvalProcessor.ACTIVITY_STORE);
 

@@ -10,10 +10,8 @@ import io.runwatch.core.liveness.LivenessState;
 import io.runwatch.core.training.TrainingHealthMonitor;
 import io.runwatch.core.training.TrainingState;
 import io.runwatch.metrics.RunwatchMetrics;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -30,35 +28,26 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
     private final TrainingHealthMonitor training;
     private final LivenessMonitor liveness;
     private final RunwatchMetrics metrics;
-    private final PunctuationType tickClock;
-    private final Duration tickInterval;
-    private final long seriesRetentionMs;
-    private final long stateRetentionMs;
-    private final boolean durable;
+    private final Housekeeping housekeeping;
     private CachedStore<TrainingState> trainingStore;
     private CachedStore<LivenessState> livenessStore;
     private CachedStore<RunActivity> activityStore;
 
     TrainingProcessor(TrainingHealthMonitor training, LivenessMonitor liveness, RunwatchMetrics metrics,
-                      PunctuationType tickClock, Duration tickInterval, Duration seriesRetention,
-                      Duration stateRetention, boolean durable) {
+                      Housekeeping housekeeping) {
         this.training = training;
         this.liveness = liveness;
         this.metrics = metrics;
-        this.tickClock = tickClock;
-        this.tickInterval = tickInterval;
-        this.seriesRetentionMs = seriesRetention.toMillis();
-        this.stateRetentionMs = stateRetention.toMillis();
-        this.durable = durable;
+        this.housekeeping = housekeeping;
     }
 
     @Override
     public void init(ProcessorContext<String, Alert> context) {
         super.init(context);
-        trainingStore = new CachedStore<>(context.getStateStore(TRAINING_STORE), durable);
-        livenessStore = new CachedStore<>(context.getStateStore(LIVENESS_STORE), durable);
-        activityStore = new CachedStore<>(context.getStateStore(ACTIVITY_STORE), durable);
-        context.schedule(tickInterval, tickClock, this::tick);
+        trainingStore = new CachedStore<>(context.getStateStore(TRAINING_STORE), housekeeping.durable());
+        livenessStore = new CachedStore<>(context.getStateStore(LIVENESS_STORE), housekeeping.durable());
+        activityStore = new CachedStore<>(context.getStateStore(ACTIVITY_STORE), housekeeping.durable());
+        context.schedule(housekeeping.tick(), housekeeping.clock(), this::tick);
     }
 
     @Override
@@ -103,9 +92,9 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
                 context().forward(new Record<>(run, alert, nowMs));
             }
             RunActivity activity = activityStore.getIfPresent(run);
-            if (activity == null || !activity.seriesExpired(nowMs, seriesRetentionMs)) {
+            if (activity == null || !activity.seriesExpired(nowMs, housekeeping.seriesRetentionMs())) {
                 metrics.liveness(run, liveness.gauges(state, nowMs));
-            } else if (activity.stateExpired(nowMs, seriesRetentionMs, stateRetentionMs)) {
+            } else if (activity.stateExpired(nowMs, housekeeping.seriesRetentionMs(), housekeeping.stateRetentionMs())) {
                 metrics.removeRun(run);
                 trainingStore.delete(run);
                 livenessStore.delete(run);

@@ -61,6 +61,19 @@ public final class AlertmanagerProcess implements AutoCloseable {
                 .findFirst().orElse(null);
     }
 
+    /** Waits until Alertmanager holds {@code alertname} for {@code run}; fails with what it holds instead. */
+    public JsonNode awaitAlert(String alertname, String run, java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode alert = alert(alertname, run);
+            if (alert != null) {
+                return alert;
+            }
+            ManagedProcess.sleep(200);
+        }
+        throw new AssertionError(alertname + " for " + run + " never reached Alertmanager; it holds " + alerts());
+    }
+
     public String logTail() {
         return process.logTail();
     }

@@ -44,7 +44,7 @@ class PrometheusAlertmanagerPathIT {
                     .contains("TrainingDivergence").contains("r1");
 
             // The r1 ticket reached Alertmanager and is held back by the page, not merely late.
-            JsonNode r1Ticket = awaitAlertmanagerAlert(alertmanager, "TrainingLossSpike", "r1");
+            JsonNode r1Ticket = alertmanager.awaitAlert("TrainingLossSpike", "r1", DELIVERY);
             assertThat(r1Ticket.path("status").path("state").asText()).isEqualTo("suppressed");
             assertThat(r1Ticket.path("status").path("inhibitedBy")).isNotEmpty();
 
@@ -56,18 +56,5 @@ class PrometheusAlertmanagerPathIT {
             assertThat(receiver.alerts("/ticket")).noneMatch(a -> "r1".equals(a.label("run")));
             assertThat(receiver.alerts("/pager")).allMatch(a -> "TrainingDivergence".equals(a.label("alertname")));
         }
-    }
-
-    private static JsonNode awaitAlertmanagerAlert(AlertmanagerProcess alertmanager, String alertname, String run) {
-        long deadline = System.nanoTime() + DELIVERY.toNanos();
-        while (System.nanoTime() < deadline) {
-            JsonNode alert = alertmanager.alert(alertname, run);
-            if (alert != null) {
-                return alert;
-            }
-            ManagedProcess.sleep(200);
-        }
-        throw new AssertionError(alertname + " for " + run + " never reached Alertmanager; it holds "
-                + alertmanager.alerts());
     }
 }

@@ -60,7 +60,7 @@ class RunwatchEndToEndIT {
             assertThat(page.annotations().get("runbook_url")).isEqualTo("alerts/runbook.md#trainingdivergence");
             assertThat(page.annotations().get("description")).contains(RUN).contains("Roll back to step 300");
 
-            JsonNode spikeTicket = awaitInAlertmanager(stack.alertmanager(), "TrainingLossSpike", RUN);
+            JsonNode spikeTicket = stack.alertmanager().awaitAlert("TrainingLossSpike", RUN, DELIVERY);
             assertThat(spikeTicket.path("status").path("state").asText()).isEqualTo("suppressed");
             assertThat(spikeTicket.path("status").path("inhibitedBy")).isNotEmpty();
 
@@ -156,17 +156,5 @@ class RunwatchEndToEndIT {
                             + "(scrape and evaluation every 1 s, rule for: 10s)%n",
                     (onTopic - produced) / 1e9, (inAlertmanager - produced) / 1e9);
         }
-    }
-
-    private static JsonNode awaitInAlertmanager(AlertmanagerProcess alertmanager, String alertname, String run) {
-        long deadline = System.nanoTime() + DELIVERY.toNanos();
-        while (System.nanoTime() < deadline) {
-            JsonNode alert = alertmanager.alert(alertname, run);
-            if (alert != null) {
-                return alert;
-            }
-            ManagedProcess.sleep(200);
-        }
-        throw new AssertionError(alertname + " for " + run + " never reached Alertmanager: " + alertmanager.alerts());
     }
 }
