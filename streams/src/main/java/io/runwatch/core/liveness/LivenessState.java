@@ -77,6 +77,7 @@ public final class LivenessState {
         /** First step of the current below-threshold (or, while firing, recovered) stretch; -1 if none. */
         public long stretchStartStep = -1;
         public String openId;
+        public long openOnsetStep = -1;
         public double openBaseline;
         /** Newest windowed median; -1 before the window first filled. */
         public double lastMedian = -1;
@@ -100,6 +101,7 @@ public final class LivenessState {
         public boolean rewindExplained;
         public long lostSteps;
         public String openId;
+        public long openOnsetStep = -1;
         public long lastStormFiredMs = -1;
         public EpisodeKey key = new EpisodeKey();
     }

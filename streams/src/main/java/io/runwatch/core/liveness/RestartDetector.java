@@ -81,6 +81,7 @@ final class RestartDetector {
         }
         long onsetStep = Math.max(resumeStep, 0);
         restarts.openId = restarts.key.idFor(state.run, AlertType.restart_storm, onsetStep);
+        restarts.openOnsetStep = onsetStep;
         restarts.lastStormFiredMs = timeMs;
         double spanS = (timeMs - oldestWithin(restarts, timeMs, settings.stormWindowS())) / 1000.0;
         return List.of(Alert.firing(state.run, AlertType.restart_storm, Severity.page, onsetStep)
@@ -122,7 +123,8 @@ final class RestartDetector {
         if (restarts.openId == null) {
             return List.of();
         }
-        Alert resolved = Alert.firing(state.run, AlertType.restart_storm, Severity.page, 0).id(restarts.openId)
+        Alert resolved = Alert.firing(state.run, AlertType.restart_storm, Severity.page, restarts.openOnsetStep)
+                .id(restarts.openId)
                 .build().resolvedAt(step, timeMs, why);
         restarts.openId = null;
         restarts.recentCount = 0;

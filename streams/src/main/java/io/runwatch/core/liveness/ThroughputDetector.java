@@ -87,6 +87,7 @@ final class ThroughputDetector {
         }
         long onsetStep = tp.stretchStartStep;
         tp.openId = tp.key.idFor(state.run, AlertType.throughput_drop, onsetStep);
+        tp.openOnsetStep = onsetStep;
         tp.openBaseline = tp.baseline;
         tp.stretchStartStep = -1;
         double slower = 1 - median / tp.baseline;
@@ -134,7 +135,8 @@ final class ThroughputDetector {
         if (tp.openId == null) {
             return List.of();
         }
-        Alert resolved = Alert.firing(state.run, AlertType.throughput_drop, Severity.ticket, 0).id(tp.openId)
+        Alert resolved = Alert.firing(state.run, AlertType.throughput_drop, Severity.ticket, tp.openOnsetStep)
+                .id(tp.openId)
                 .metric(sourceName(tp.source)).build().resolvedAt(step, timeMs, why);
         tp.openId = null;
         return List.of(resolved);
