@@ -101,6 +101,29 @@ class TrainingTopologyTest {
     }
 
     @Test
+    void aBadBatchNoticeDoesNotHoldBackTheSpikeTicketAfterIt() {
+        TopologyFixture f = start();
+        new Trainer(f, "notice-then-spike", 400, 2).spike(200, 0.40, 0, 0).spike(260, 0.30, 3, 8).send(1, 400);
+        assertThat(f.alerts()).extracting(Alert::type, Alert::severity, Alert::state, Alert::step).containsExactly(
+                tuple(AlertType.loss_spike, Severity.info, AlertState.firing, 200L),
+                tuple(AlertType.loss_spike, Severity.info, AlertState.resolved, 200L),
+                tuple(AlertType.loss_spike, Severity.ticket, AlertState.firing, 260L),
+                tuple(AlertType.loss_spike, Severity.ticket, AlertState.resolved, 260L));
+    }
+
+    @Test
+    void aSecondSpikeWithinTheTicketCooldownIsHeldBackAndALaterOneTickets() {
+        TopologyFixture f = start(); // alerts.cooldown.steps = 100 after the first ticket resolves (~215)
+        new Trainer(f, "flapping", 500, 12).spike(200, 0.30, 2, 8).spike(260, 0.30, 2, 8).spike(400, 0.30, 2, 8)
+                .send(1, 500);
+        assertThat(f.alerts()).extracting(Alert::severity, Alert::state, Alert::step).containsExactly(
+                tuple(Severity.ticket, AlertState.firing, 200L),
+                tuple(Severity.ticket, AlertState.resolved, 200L),
+                tuple(Severity.ticket, AlertState.firing, 400L),
+                tuple(Severity.ticket, AlertState.resolved, 400L));
+    }
+
+    @Test
     void aSpikeThatDoesNotComeBackEscalatesToADivergencePageWithTheCheckpointBeforeItsOnset() {
         TopologyFixture f = start();
         // Checkpoints keep being saved during the episode (500): the rollback target must still be 400.
