@@ -93,7 +93,10 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
         book.remember(alert.id());
         // Forget cooldowns that have run out, so the map stays as small as the set of flapping subjects.
         book.lastResolvedStep.values().removeIf(resolvedAt -> alert.detectedAtStep() - resolvedAt >= cooldownSteps);
-        book.lastResolvedStep.put(cooldownKey(alert), alert.detectedAtStep());
+        if (alert.severity() == Severity.ticket) {
+            // Only a ticket starts a cooldown: a bad-batch notice must not hold back the real spike after it.
+            book.lastResolvedStep.put(cooldownKey(alert), alert.detectedAtStep());
+        }
         return true;
     }
 

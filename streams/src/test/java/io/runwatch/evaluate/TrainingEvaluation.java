@@ -79,7 +79,7 @@ public final class TrainingEvaluation {
     }
 
     public static TrainingSection run(Detection detection, Path sharedDataOrNull) {
-        return format(evaluate(detection, sharedDataOrNull));
+        return format(evaluate(detection, sharedDataOrNull), detection.getClass().getSimpleName());
     }
 
     public static void main(String[] args) {
@@ -259,7 +259,7 @@ public final class TrainingEvaluation {
 
     // ---- the table -------------------------------------------------------------------------------------------
 
-    static TrainingSection format(Result result) {
+    static TrainingSection format(Result result, String detectionPath) {
         List<List<String>> rows = new ArrayList<>();
         for (Score score : result.scores()) {
             boolean baseline = !score.detector().equals("runwatch");
@@ -290,8 +290,9 @@ public final class TrainingEvaluation {
                         + "labelled onset to the deciding record, median.",
                 "Precursor ahead: cases where adam_precursor fired before the spike's onset, and the median "
                         + "lead in logged steps.",
-                String.format("runwatch processed the suite in %d ms (%.0f records/s through MonitorDetection).",
-                        runwatch.millis(), runwatch.records() * 1000.0 / Math.max(1, runwatch.millis())));
+                String.format("runwatch processed the suite in %d ms (%.0f records/s through %s).",
+                        runwatch.millis(), runwatch.records() * 1000.0 / Math.max(1, runwatch.millis()),
+                        detectionPath));
         return new TrainingSection("Training health: loss spikes, divergence, precursors",
                 List.of("detector", "family", "episodes", "recall", "false pages", "false tickets",
                         "median delay (logged steps)", "precursor ahead"), rows, notes);

@@ -41,6 +41,13 @@ final class LossSpikeDetector {
     private static final double EPISODE_SMOOTHING = 0.3;
     /** "Keeps climbing" is judged only after this many logged steps, against the fifth. */
     private static final long CLIMB_MIN_STEPS = 10;
+    /**
+     * Logged steps of raw excess over which a steady rise is measured: all of them at least three steps after
+     * confirmation, past the multi-step rise of a benign spike (BLOOM's took four).
+     */
+    static final int RISE_WINDOW = 8;
+    /** t-statistic of the least-squares slope over the window that counts as a steady rise, not noise. */
+    private static final double RISE_T = 4.0;
     private static final double RATE_ALPHA = 1.0 / 1000;
     /** The spike rate is judged only once it has seen this many logged steps. */
     private static final long RATE_MIN_SAMPLES = 200;
@@ -182,6 +189,7 @@ final class LossSpikeDetector {
         // Where the loss would be without the spike: it was still falling, at a damped pre-spike slope.
         episode.expectedDrop = episode.expectedDrop * TREND_DAMPING + Math.min(0, episode.baseTrend);
         double excess = logLoss - (episode.baseLevel + episode.expectedDrop);
+        episode.recentExcess[(int) (episode.loggedSinceConfirm % RISE_WINDOW)] = excess;
         episode.smoothedExcess += EPISODE_SMOOTHING * (excess - episode.smoothedExcess);
         boolean newPeak = episode.smoothedExcess > episode.peakSmoothedExcess;
         episode.peakSmoothedExcess = Math.max(episode.peakSmoothedExcess, episode.smoothedExcess);
@@ -205,13 +213,47 @@ final class LossSpikeDetector {
         }
     }
 
+    /**
+     * The loss is still going up, ten logged steps after the spike was confirmed: either it rose steadily over
+     * the last {@value #RISE_WINDOW} points (a significant slope worth at least the minimum rise), or its
+     * smoothed excess grew by half again since the fifth step (slow climbs).
+     */
     private boolean isClimbing(LossEpisode episode, boolean newPeak) {
         if (!newPeak || episode.loggedSinceConfirm < CLIMB_MIN_STEPS) {
             return false;
         }
+        double minRise = Math.log1p(settings.spikeMinRise());
+        if (isRisingSteadily(episode, minRise)) {
+            return true;
+        }
         double climbedSinceFifth = episode.smoothedExcess - episode.smoothedExcessAtFifth;
-        return climbedSinceFifth >= Math.max(Math.log1p(settings.spikeMinRise()),
-                0.5 * episode.smoothedExcessAtFifth);
+        return climbedSinceFifth >= Math.max(minRise, 0.5 * episode.smoothedExcessAtFifth);
+    }
+
+    /** Least-squares slope of the raw excess over the window, oldest first: rise and t-statistic. */
+    private static boolean isRisingSteadily(LossEpisode episode, double minRise) {
+        int n = RISE_WINDOW;
+        double meanX = (n - 1) / 2.0;
+        double meanY = 0;
+        for (double y : episode.recentExcess) {
+            meanY += y / n;
+        }
+        double sxx = 0;
+        double sxy = 0;
+        for (int x = 0; x < n; x++) {
+            double y = episode.recentExcess[(int) ((episode.loggedSinceConfirm + 1 + x) % n)];
+            sxx += (x - meanX) * (x - meanX);
+            sxy += (x - meanX) * (y - meanY);
+        }
+        double slope = sxy / sxx;
+        double residuals = 0;
+        for (int x = 0; x < n; x++) {
+            double y = episode.recentExcess[(int) ((episode.loggedSinceConfirm + 1 + x) % n)];
+            double r = y - meanY - slope * (x - meanX);
+            residuals += r * r;
+        }
+        double slopeError = Math.sqrt(residuals / (n - 2) / sxx);
+        return slope * (n - 1) >= minRise && slope >= RISE_T * slopeError;
     }
 
     private void escalate(TrainingState state, LossEpisode episode, MetricPoint point, double logLoss, String why,

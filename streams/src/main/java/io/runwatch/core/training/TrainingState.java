@@ -155,6 +155,8 @@ public final class TrainingState {
         public double smoothedExcess;
         public double peakSmoothedExcess;
         public double smoothedExcessAtFifth = Double.NaN;
+        /** Raw log-excess of the last logged steps (a ring indexed by loggedSinceConfirm), for steady rises. */
+        public double[] recentExcess = new double[LossSpikeDetector.RISE_WINDOW];
         public int calmPoints;
         public double peakLoss;
         /** Whether this episode began as a slow drift rather than a spike. */
