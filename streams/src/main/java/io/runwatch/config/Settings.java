@@ -113,9 +113,9 @@ public final class Settings {
     public static final Setting TRAINING_PRECURSOR_UPDATE_RMS = decimal("training.precursor.update.rms", 0.8, 0.05,
             10, "Smoothed update RMS over learning rate of a group at which Adam's updates count as sign-like "
                     + "(healthy Adam sits around 0.2-0.5; pure sign updates give 1).");
-    public static final Setting TRAINING_REORDER_TOLERANCE_STEPS = longValue("training.reorder.tolerance.steps", 5,
+    public static final Setting REORDER_TOLERANCE_STEPS = longValue("input.reorder.tolerance.steps", 5,
             0, 1_000_000, "A step at most this many logging intervals behind the newest is a late record and is "
-                    + "dropped; further back it is a restart and rewinds the detectors.");
+                    + "dropped by the training and liveness detectors; further back it is a restart.");
     public static final Setting TRAINING_SNAPSHOT_INTERVAL_STEPS = longValue("training.snapshot.interval.steps", 100,
             1, 1_000_000, "Logged steps between baseline snapshots kept for rewinds (3 periodic plus 3 at "
                     + "checkpoints, so the state stays a few KB).");
@@ -289,7 +289,7 @@ public final class Settings {
                 longValue(TRAINING_RECOVERY_WINDOW_STEPS), decimal(TRAINING_SLOW_DIVERGENCE_RISE),
                 decimal(TRAINING_SPIKE_RATE_TICKET), decimal(TRAINING_GRAD_SPIKE_Z),
                 longValue(TRAINING_GRAD_PERSIST_STEPS), decimal(TRAINING_PRECURSOR_COLLAPSE_DECADES),
-                decimal(TRAINING_PRECURSOR_UPDATE_RMS), longValue(TRAINING_REORDER_TOLERANCE_STEPS),
+                decimal(TRAINING_PRECURSOR_UPDATE_RMS), longValue(REORDER_TOLERANCE_STEPS),
                 longValue(TRAINING_SNAPSHOT_INTERVAL_STEPS));
     }
 
@@ -309,7 +309,7 @@ public final class Settings {
                 integer(LIVENESS_HISTORY_HALF_LIFE), decimal(THROUGHPUT_DROP_FRACTION),
                 longValue(THROUGHPUT_HOLD_STEPS), integer(THROUGHPUT_WINDOW_RECORDS), integer(THROUGHPUT_HALF_LIFE),
                 integer(STORM_RESTARTS), decimal(STORM_WINDOW_S), integer(STORM_WITHOUT_PROGRESS),
-                decimal(STORM_QUIET_S), decimal(STORM_COOLDOWN_S));
+                decimal(STORM_QUIET_S), decimal(STORM_COOLDOWN_S), longValue(REORDER_TOLERANCE_STEPS));
     }
 
     /** The README's settings table. */

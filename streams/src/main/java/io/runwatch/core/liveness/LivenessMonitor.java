@@ -40,6 +40,9 @@ public final class LivenessMonitor {
         if (step == state.position) {
             return List.of(); // duplicate, or the resume step logged again
         }
+        if (isLate(state, step, timeMs)) {
+            return List.of(); // reordered in transit: neither progress nor a restart
+        }
         List<Alert> alerts = new ArrayList<>(2);
         state.ended = false; // steps after an end: the run evidently runs
         boolean rewind = state.position >= 0 && step < state.position;
@@ -84,6 +87,18 @@ public final class LivenessMonitor {
         state.declaredNextS = declared != null && declared > 0 && !declared.isInfinite() ? declared : -1;
         alerts.addAll(restarts.checkQuiet(state, timeMs));
         return alerts;
+    }
+
+    /**
+     * A record reordered in transit: a step a few logging intervals behind the newest, with no start event
+     * announcing a resume, that arrives (by its time) within about one usual step interval of the newest record.
+     * A restart's replayed step comes after the crash's downtime, which is longer.
+     */
+    private boolean isLate(LivenessState state, long step, long timeMs) {
+        double usualIntervalMs = 1000 * stalls.deadlineS(state) / settings.stallMultiplier();
+        return state.position >= 0 && step < state.position && !state.firstStepPending
+                && timeMs - state.lastAliveMs <= usualIntervalMs
+                && state.position - step <= settings.reorderToleranceSteps() * Math.max(1, state.stepsPerRecord);
     }
 
     public List<Alert> onEvent(LivenessState state, RunEvent event) {

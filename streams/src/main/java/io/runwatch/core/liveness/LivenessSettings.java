@@ -23,6 +23,8 @@ package io.runwatch.core.liveness;
  * @param stormRestartsWithoutProgress consecutive restarts without a newer checkpoint that make a storm
  * @param stormQuietS                  a storm resolves after this long without a restart, with progress
  * @param stormCooldownS               minimum time between two storm pages of one run
+ * @param reorderToleranceSteps        a step this many logging intervals behind the newest is a late record, not a
+ *                                     restart (the same tolerance the training detectors use)
  */
 public record LivenessSettings(
         double stallFloorS,
@@ -43,11 +45,12 @@ public record LivenessSettings(
         double stormWindowS,
         int stormRestartsWithoutProgress,
         double stormQuietS,
-        double stormCooldownS) {
+        double stormCooldownS,
+        long reorderToleranceSteps) {
 
     public static LivenessSettings defaults() {
         return new LivenessSettings(120, 3, 0.99, 1.5, 3, 1_800, 900, 2, 30, 1_000,
-                0.08, 100, 32, 500, 5, 1_800, 3, 1_800, 3_600);
+                0.08, 100, 32, 500, 5, 1_800, 3, 1_800, 3_600, 5);
     }
 
     /** Same settings with a different stall floor: handy for tests. */
@@ -56,6 +59,6 @@ public record LivenessSettings(
                 warmupRecords, startupGraceS, checkpointGraceS, checkpointPauseMultiplier, declaredGraceS,
                 historyHalfLifeRecords, throughputDropFraction, throughputHoldSteps, throughputWindowRecords,
                 throughputHalfLifeRecords, stormRestarts, stormWindowS, stormRestartsWithoutProgress, stormQuietS,
-                stormCooldownS);
+                stormCooldownS, reorderToleranceSteps);
     }
 }
