@@ -58,8 +58,8 @@ public final class Main implements Runnable {
         }
     }
 
-    /** Flags shared by `run` and `demo`. */
-    static class ServiceOptions {
+    /** Flags shared by `run` and `demo` (a picocli mixin). */
+    static final class ServiceOptions {
         @Option(names = "--bootstrap-servers", description = "Kafka to join; without it an embedded single-node "
                 + "broker is started in-process (env RUNWATCH_BOOTSTRAP_SERVERS).")
         String bootstrapServers;
@@ -158,7 +158,7 @@ public final class Main implements Runnable {
             description = "Run the monitor (embedded broker unless --bootstrap-servers is given).")
     static final class RunCommand implements Callable<Integer> {
         @CommandLine.Mixin
-        ServiceOptionsMixin options;
+        ServiceOptions options;
 
         @Override
         public Integer call() throws Exception {
@@ -171,7 +171,7 @@ public final class Main implements Runnable {
             description = "Run the monitor and replay bundled real training logs and evaluations into it.")
     static final class DemoCommand implements Callable<Integer> {
         @CommandLine.Mixin
-        ServiceOptionsMixin options;
+        ServiceOptions options;
 
         @Option(names = "--steps-per-second", defaultValue = "200",
                 description = "Replay speed in training steps per second (default: ${DEFAULT-VALUE}).")
@@ -197,7 +197,4 @@ public final class Main implements Runnable {
         }
     }
 
-    /** picocli mixins must be their own class; this one just carries {@link ServiceOptions}. */
-    static final class ServiceOptionsMixin extends ServiceOptions {
-    }
 }
