@@ -48,6 +48,7 @@ public final class RunwatchMetrics {
     private final Map<String, AtomicLong> monotonic = new ConcurrentHashMap<>();
     private final Map<String, Counter> recordsRead = new ConcurrentHashMap<>();
     private final Map<String, Held> heldUntil = new ConcurrentHashMap<>();
+    private final Map<String, String> weakestCapability = new ConcurrentHashMap<>();
     private final long alertMinVisibleMs;
     private final DoubleCell lastProcessedSeconds = new DoubleCell(Double.NaN);
     private final DoubleCell consumerLag = new DoubleCell(Double.NaN);
@@ -220,18 +221,15 @@ public final class RunwatchMetrics {
             outcome.capabilities().forEach((capability, score) -> setIfFinite("runwatch_eval_capability_score",
                     "Mean normalised score of a capability's benchmarks", Tags.of("run", run, "capability",
                             capability), score));
-            if (outcome.weakestCapability() != null) {
-                for (Meter m : List.copyOf(registry.getMeters())) {
-                    if (m.getId().getName().equals("runwatch_eval_weakest_capability")
-                            && run.equals(m.getId().getTag("run"))
-                            && !outcome.weakestCapability().equals(m.getId().getTag("capability"))) {
-                        remove(m);
-                    }
+            String weakest = outcome.weakestCapability();
+            if (weakest != null) {
+                String previous = weakestCapability.put(run, weakest);
+                if (previous != null && !previous.equals(weakest)) {
+                    remove("runwatch_eval_weakest_capability", Tags.of("run", run, "capability", previous));
                 }
-                Double score = outcome.capabilities().get(outcome.weakestCapability());
-                gauge("runwatch_eval_weakest_capability", "Score of the run's weakest capability",
-                        Tags.of("run", run, "capability", outcome.weakestCapability()))
-                        .set(score == null ? Double.NaN : score);
+                Double score = outcome.capabilities().get(weakest);
+                setIfFinite("runwatch_eval_weakest_capability", "Score of the run's weakest capability",
+                        Tags.of("run", run, "capability", weakest), score == null ? Double.NaN : score);
             }
         }
     }
@@ -271,6 +269,7 @@ public final class RunwatchMetrics {
 
     /** Removes a run's evaluation series once no evaluation arrived for the retention. */
     public void removeRunEvals(String run) {
+        weakestCapability.remove(run);
         removeRunSeries(run, name -> name.startsWith("runwatch_eval_"));
     }
 
