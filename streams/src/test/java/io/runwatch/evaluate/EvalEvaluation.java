@@ -21,9 +21,8 @@ import java.util.Set;
  * seeded synthetic suite and against hindsight labels on the real trajectories of {@code ../shared}, next
  * to the baseline "alert when a score drops 2 points below its running maximum".
  *
- * <p>Run alone: {@code mvn -B -o -q -pl streams test-compile exec:java ...} is not configured, so use
- * {@code java -cp "$(cat cp.txt):streams/target/classes:streams/target/test-classes"
- * io.runwatch.evaluate.EvalEvaluation} from the repository root (see the README).
+ * <p>Part of {@code Evaluate} (production topology); {@link #main} runs this section alone on the pure
+ * monitors, from the repository root so that {@code ../shared} is found (see docs/evals.md).
  */
 public final class EvalEvaluation {
     static final long SYNTHETIC_SEED = 20_240_611L;
@@ -83,9 +82,10 @@ public final class EvalEvaluation {
         rows.add(syntheticRow("synthetic", "runwatch", ours, true));
         rows.add(syntheticRow("synthetic", "baseline: 2 points below running max", baseline, false));
         notes.add(String.format(Locale.ROOT, "Synthetic: %d runs (seed %d), %d trajectories, %d results in "
-                        + "shuffled arrival order with re-deliveries; drops are in units of the plotted point's "
-                        + "noise; a found drop is an eval_regression whose onset lies in the drop (up to 3 "
-                        + "checkpoints early for level declines).", SYNTHETIC_RUNS, SYNTHETIC_SEED,
+                        + "shuffled arrival order with re-deliveries; drops are in noise units as the detector "
+                        + "defines them (the plotted point's noise, never under the relative floor); a found drop "
+                        + "is an eval_regression whose onset lies in the drop (up to 3 checkpoints early for level "
+                        + "declines).", SYNTHETIC_RUNS, SYNTHETIC_SEED,
                 suite.truths().size(), suite.inputs().size()));
         if (sharedDataOrNull != null && Files.isDirectory(sharedDataOrNull.resolve("data/evals"))) {
             List<RunInput> real = EvalRealData.load(sharedDataOrNull.resolve("data/evals"));

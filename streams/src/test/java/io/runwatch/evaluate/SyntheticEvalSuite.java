@@ -1,5 +1,6 @@
 package io.runwatch.evaluate;
 
+import io.runwatch.config.Settings;
 import io.runwatch.core.EvalPoint;
 import io.runwatch.core.RunInput;
 import java.util.ArrayList;
@@ -21,6 +22,8 @@ public final class SyntheticEvalSuite {
     private static final double[] DROP_SIZES = {1.0, 1.5, 3, 4, 5, 6, 7, 8, 10};
     private static final int[] DROP_LENGTHS = {1, 1, 2, 3, 5};
     private static final int[] RUN_LENGTHS = {20, 40, 80, 150, 200};
+    /** The smallest noise unit the detector uses: {@code evals.noise.floor.relative} of the score. */
+    private static final double RELATIVE_NOISE_FLOOR = Settings.defaults().evals().relativeNoiseFloor();
 
     /** An injected drop: checkpoints [fromStep, toStep] lowered by noiseUnits × the point's noise. */
     public record Drop(long fromStep, long toStep, double noiseUnits) {
@@ -118,9 +121,11 @@ public final class SyntheticEvalSuite {
             double binomial = template.kind() == Kind.LOSS ? 0.004
                     : Math.sqrt(truth * (1 - truth) / template.items());
             double pointNoise = binomial * Math.sqrt((1 + seedSpread * seedSpread) / seeds);
-            // a drop lowers the score (raises a loss) by its size in units of the plotted point's noise
-            double shifted = template.kind() == Kind.LOSS ? truth + dropAt[i] * pointNoise
-                    : truth - dropAt[i] * pointNoise;
+            // A drop lowers the score (raises a loss) by its size in noise units as the detector defines them:
+            // the plotted point's noise, but never less than the relative floor (which the loss's 0.004 is under).
+            double noiseUnit = Math.max(pointNoise, RELATIVE_NOISE_FLOOR * truth);
+            double shifted = template.kind() == Kind.LOSS ? truth + dropAt[i] * noiseUnit
+                    : truth - dropAt[i] * noiseUnit;
             long checkpointDoneMs = startMs + i * STEP_MS;
             for (int s = 0; s < seeds; s++) {
                 double model = shifted + random.nextGaussian() * seedSpread * binomial;

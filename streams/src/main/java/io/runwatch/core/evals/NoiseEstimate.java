@@ -4,8 +4,8 @@ package io.runwatch.core.evals;
  * How much one checkpoint's (oriented) score of a trajectory moves for reasons other than the model,
  * in score units. The detector uses the largest of the three sources.
  *
- * @param binomial  sampling error of a finite test set: the reported stderr, else √(p(1−p)/n); 0 when
- *                  neither is known (losses, bits per byte)
+ * @param binomial  sampling error of a finite test set: the reported stderr, else √(p(1−p)/n), divided by
+ *                  √(seeds averaged at the checkpoint tested); 0 when neither is known (losses, bits per byte)
  * @param seed      spread of the score across training seeds, divided by √(seeds averaged at the
  *                  checkpoint tested): the error of the seed mean; 0 for single-seed runs
  * @param empirical robust spread of the recent checkpoints around their local linear trend; NaN when

@@ -40,7 +40,8 @@ final class NoisyClassifier {
         }
         int size = t.recent.size();
         int from = Math.max(0, size - settings.noiseWindow());
-        double level = t.reported(analysis.level(t, from, size - 1));
+        // The median, so that a drop of a few checkpoints does not itself make a benchmark look at chance.
+        double level = t.reported(analysis.medianLevel(t, from, size - 1));
         double noise = analysis.noise(t, size, RegressionDetector.seedsAt(t, size - 1)).total();
         boolean nearChance = level >= chance.low() - CHANCE_MARGIN * noise
                 && level <= chance.high() + CHANCE_MARGIN * noise;

@@ -5,6 +5,7 @@ import io.runwatch.core.AlertType;
 import io.runwatch.core.EvalPoint;
 import io.runwatch.core.Severity;
 import io.runwatch.core.evals.TrajectoryAnalysis.ChanceLevel;
+import io.runwatch.core.evals.TrajectoryAnalysis.Expectation;
 import io.runwatch.core.evals.TrajectoryAnalysis.Reference;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,12 +15,14 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * eval_regression: a score falls below the trajectory's recent best level by more than its noise explains.
- * Three tests share the false-alarm budget α (see {@link Significance}): one checkpoint far below; two
- * consecutive checkpoints moderately below (when confirmation is on); and the level of the newest
- * checkpoints below the best earlier level (a slow, sustained decline that no single checkpoint shows).
- * A drop is only a regression when the reference was above chance: a benchmark without skill has nothing
- * to lose.
+ * eval_regression: a score falls below what the trajectory led to expect by more than its noise explains.
+ * The expectation is the local trend where the curve clearly rises (see
+ * {@link TrajectoryAnalysis#expectation}), else the level of the last checkpoints. Tests share the
+ * false-alarm budget α (see {@link Significance}): one checkpoint far below its expectation, or far below
+ * the best recent level (a step down on a flat stretch); two consecutive checkpoints moderately below their
+ * expectation (when confirmation is on); and the level of the newest checkpoints below the best earlier
+ * level (a slow, sustained decline that no single checkpoint shows). A drop is only a regression when the
+ * reference was above chance: a benchmark without skill has nothing to lose.
  */
 final class RegressionDetector {
     private final EvalSettings settings;
@@ -30,22 +33,30 @@ final class RegressionDetector {
         this.analysis = analysis;
     }
 
+    /** The test of one checkpoint against the best recent level rather than against its expectation. */
+    static final String BELOW_BEST_LEVEL = "below_best_level";
+
     /** A test that passed at one checkpoint. */
     record Onset(int index, long onsetStep, Reference reference, NoiseEstimate noise, double unit, double z,
                  double threshold, String kind, Long confirmedByStep, boolean hadSkill) {
         boolean isLevelDecline() {
             return "level".equals(kind);
         }
+
+        /** Whether the reference is the trend's expectation for the checkpoint rather than an observed level. */
+        boolean isAgainstExpectation() {
+            return "single".equals(kind) || "confirmed".equals(kind);
+        }
     }
 
-    /** How far checkpoint {@code index} sits below the best level before it, in noise units; NaN if untested. */
+    /** How far checkpoint {@code index} sits below what its trend expected, in noise units; NaN if untested. */
     double pointZ(TrajectoryState t, int index) {
-        Reference reference = analysis.reference(t, index);
         NoiseEstimate noise = analysis.noise(t, index, seedsAt(t, index));
-        if (reference == null || !noise.isKnown()) {
+        Expectation expected = analysis.expectation(t, index, noise.total());
+        if (expected == null || !noise.isKnown()) {
             return Double.NaN;
         }
-        return (reference.level() - t.orientedMean(index)) / pointUnit(noise);
+        return (expected.score() - t.orientedMean(index)) / (noise.total() * expected.spread());
     }
 
     /**
@@ -71,24 +82,39 @@ final class RegressionDetector {
                 : Significance.upperQuantile(settings.alpha() / Math.max(1, m));
         Reference reference = analysis.reference(t, k);
         NoiseEstimate noise = analysis.noise(t, k, seedsAt(t, k));
-        if (reference != null && noise.isKnown()) {
-            double unit = pointUnit(noise);
-            double z = (reference.level() - t.orientedMean(k)) / unit;
+        Expectation expected = analysis.expectation(t, k, noise.total());
+        if (reference != null && expected != null && noise.isKnown()) {
+            double unit = noise.total() * expected.spread();
+            double z = (expected.score() - t.orientedMean(k)) / unit;
             long step = t.recent.get(k).step;
             if (z >= single) {
-                return new Onset(k, step, reference, noise, unit, z, single, "single", null,
+                return new Onset(k, step, asReference(expected, k, t), noise, unit, z, single, "single", null,
+                        hadSkill(t, reference, noise));
+            }
+            // A step down on a flat or falling stretch: the best recent level remembers where the score was.
+            double levelUnit = pointUnit(noise);
+            double belowLevel = (reference.level() - t.orientedMean(k)) / levelUnit;
+            if (belowLevel >= single) {
+                return new Onset(k, step, reference, noise, levelUnit, belowLevel, single, BELOW_BEST_LEVEL, null,
                         hadSkill(t, reference, noise));
             }
             double pair = Significance.confirmedPairZ(settings.alpha(), m);
             if (settings.confirmWithNext() && z >= pair && k + 1 < t.recent.size()) {
-                double next = (reference.level() - t.orientedMean(k + 1)) / unit;
+                Expectation nextExpected = analysis.expectation(t, k + 1, noise.total(), k);
+                double next = (nextExpected.score() - t.orientedMean(k + 1))
+                        / (noise.total() * nextExpected.spread());
                 if (next >= pair) {
-                    return new Onset(k, step, reference, noise, unit, Math.min(z, next), pair, "confirmed",
-                            t.recent.get(k + 1).step, hadSkill(t, reference, noise));
+                    return new Onset(k, step, asReference(expected, k, t), noise, unit, Math.min(z, next), pair,
+                            "confirmed", t.recent.get(k + 1).step, hadSkill(t, reference, noise));
                 }
             }
         }
         return levelDeclineAt(t, k, single);
+    }
+
+    /** An expectation as the reference an alert reports: the expected score, at the step before the drop. */
+    private static Reference asReference(Expectation expected, int k, TrajectoryState t) {
+        return new Reference(expected.score(), t.recent.get(k - 1).step);
     }
 
     /** The mean of the newest {@code levelCheckpoints} up to k against the best level before them. */
@@ -251,6 +277,9 @@ final class RegressionDetector {
         String what = onset.isLevelDecline()
                 ? String.format(Locale.ROOT, "has declined since step %d: its level is %s against %s at step %d",
                         onset.onsetStep(), fmt(score), fmt(reference), onset.reference().step())
+                : onset.isAgainstExpectation()
+                ? String.format(Locale.ROOT, "fell to %s at step %d where its recent trend expected %s",
+                        fmt(score), onset.onsetStep(), fmt(reference))
                 : String.format(Locale.ROOT, "fell to %s at step %d from a level of %s at step %d",
                         fmt(score), onset.onsetStep(), fmt(reference), onset.reference().step());
         String where = otherBenchmarks >= 2

@@ -11,6 +11,12 @@ final class TrajectoryAnalysis {
     /** MAD → standard deviation for normal noise. */
     private static final double MAD_TO_SIGMA = 1.4826;
     private static final int MIN_RESIDUALS = 4;
+    /** Checkpoints the local trend is fitted on: enough for a stable slope, few enough to follow a bend. */
+    private static final int TREND_CHECKPOINTS = 8;
+    private static final int MIN_TREND_CHECKPOINTS = 5;
+    /** Recent one-step errors of the trend whose median corrects its overshoot on a flattening curve. */
+    private static final int TREND_RESIDUALS = 4;
+    private static final int MIN_TREND_RESIDUALS = 3;
 
     private final EvalSettings settings;
 
@@ -25,8 +31,8 @@ final class TrajectoryAnalysis {
     /**
      * The best level among the windows that end before {@code endExclusive} within the lookback; null when
      * fewer than {@code minCheckpoints} precede it. A level rather than the single best checkpoint, so one
-     * lucky evaluation does not set the bar. No trend extrapolation: on the curved early part of a run it
-     * overshoots and pages on nothing (measured: four times the false alerts for no recall).
+     * lucky evaluation does not set the bar. It remembers where a score stood before a step down or a slow
+     * decline; a rising curve is followed by {@link #expectation} instead.
      */
     Reference reference(TrajectoryState t, int endExclusive) {
         int size = settings.levelCheckpoints();
@@ -50,6 +56,172 @@ final class TrajectoryAnalysis {
         return new Reference(best, bestStep);
     }
 
+    /**
+     * What checkpoint {@code index} should score if nothing went wrong, from the checkpoints before it.
+     *
+     * @param score         expected oriented score
+     * @param fromStep      first step of the checkpoints the trend was fitted on
+     * @param slopePerStep  the fitted improvement per step (never negative)
+     * @param correction    how far the straight trend has recently overshot (≤ 0), already in {@code score}
+     * @param spread        standard deviation of the expectation's error, in units of one checkpoint's noise
+     */
+    record Expectation(double score, long fromStep, double slopePerStep, double correction, double spread) {
+    }
+
+    /**
+     * A robust local trend: the Theil–Sen line through the {@code TREND_CHECKPOINTS} checkpoints before
+     * {@code index}, extrapolated to its step, so that a rising curve no longer hides a drop the way a level
+     * does. Two guards keep the extrapolation honest: a curve that flattens (every learning curve does)
+     * makes a straight line overshoot, so the same line's one-step errors over the previous checkpoints are
+     * measured and their median overshoot subtracted; and where the trend is flat or falling, or too new to
+     * have a track record, the expectation is the level of the last {@code levelCheckpoints}, so a decline
+     * is never extrapolated away. Null when fewer than a level's worth of checkpoints precede the index.
+     */
+    Expectation expectation(TrajectoryState t, int index, double noise) {
+        return expectation(t, index, noise, -1);
+    }
+
+    /**
+     * The same, with checkpoint {@code skipped} left out of the fit: the second checkpoint of a drop is then
+     * measured against the trend before the drop, not against one the drop already pulled down.
+     */
+    Expectation expectation(TrajectoryState t, int index, double noise, int skipped) {
+        int levelSize = settings.levelCheckpoints();
+        int[] levelWindow = before(t, index, levelSize, skipped);
+        if (levelWindow == null) {
+            return null;
+        }
+        Expectation flat = new Expectation(mean(t, levelWindow), t.recent.get(levelWindow[0]).step, 0, 0,
+                Math.sqrt(1 + 1.0 / levelSize));
+        // Early on, a shorter line, so that the first checkpoints after the steepest rise are covered too.
+        int fitted = Math.min(TREND_CHECKPOINTS, index - (skipped >= 0 ? 1 : 0) - MIN_TREND_RESIDUALS);
+        int[] window = fitted < MIN_TREND_CHECKPOINTS ? null : before(t, index, fitted, skipped);
+        if (window == null || !evenlySpaced(t, window, index)) {
+            return flat;
+        }
+        Line line = theilSen(t, window);
+        if (!line.isRising(noise)) {
+            return flat;
+        }
+        int residualCount = 0;
+        double[] residuals = new double[TREND_RESIDUALS];
+        int[] recentFits = before(t, index, Math.min(TREND_RESIDUALS, window.length), skipped);
+        for (int i : recentFits) {
+            int[] earlierWindow = before(t, i, fitted, skipped);
+            if (earlierWindow != null) {
+                long step = t.recent.get(i).step;
+                residuals[residualCount++] = t.orientedMean(i) - theilSen(t, earlierWindow).at(step);
+            }
+        }
+        if (residualCount < MIN_TREND_RESIDUALS) {
+            return flat;
+        }
+        double correction = Math.min(0, median(residuals, residualCount));
+        long step = t.recent.get(index).step;
+        // The line's own uncertainty at the step, and the median's: about √(π/2n) of one residual.
+        double spread = Math.sqrt((1 + line.variance(step)) * (1 + Math.PI / (2 * residualCount)));
+        return new Expectation(line.at(step) + correction, line.fromStep, line.slope, correction, spread);
+    }
+
+    /** The {@code count} checkpoint indices right before {@code index}, leaving out {@code skipped}; or null. */
+    private static int[] before(TrajectoryState t, int index, int count, int skipped) {
+        if (count <= 0) {
+            return null;
+        }
+        int[] indices = new int[count];
+        int filled = 0;
+        for (int i = index - 1; i >= 0 && filled < count; i--) {
+            if (i != skipped) {
+                indices[count - 1 - filled++] = i;
+            }
+        }
+        return filled == count ? indices : null;
+    }
+
+    private static double mean(TrajectoryState t, int[] indices) {
+        double sum = 0;
+        for (int i : indices) {
+            sum += t.orientedMean(i);
+        }
+        return sum / indices.length;
+    }
+
+    /**
+     * Whether the trend window's checkpoints are about evenly spaced in steps and the target is the next
+     * one: a straight line is trusted only one checkpoint interval ahead. Not across the log-spaced early
+     * checkpoints some suites publish, and not over checkpoints whose results have not arrived yet (they are
+     * tested again when the gap fills).
+     */
+    private static boolean evenlySpaced(TrajectoryState t, int[] window, int index) {
+        long[] gaps = new long[window.length - 1];
+        for (int i = 1; i < window.length; i++) {
+            gaps[i - 1] = t.recent.get(window[i]).step - t.recent.get(window[i - 1]).step;
+        }
+        Arrays.sort(gaps);
+        long ahead = t.recent.get(index).step - t.recent.get(window[window.length - 1]).step;
+        return gaps[gaps.length - 1] <= 1.5 * gaps[0] && ahead <= 1.5 * gaps[gaps.length / 2];
+    }
+
+    /** A straight line through checkpoints, with what is needed to tell how uncertain it is at a step. */
+    private record Line(double intercept, double slope, double meanStep, double sumSquares, int count,
+                        long fromStep) {
+        double at(long step) {
+            return intercept + slope * step;
+        }
+
+        /** Whether the rise is clearly more than noise: a slope two standard errors above zero. */
+        boolean isRising(double noise) {
+            return slope * Math.sqrt(sumSquares) >= 2 * noise;
+        }
+
+        /** Variance of the line's value at {@code step}, in units of one checkpoint's noise variance. */
+        double variance(long step) {
+            double distance = step - meanStep;
+            return 1.0 / count + distance * distance / sumSquares;
+        }
+    }
+
+    /** Theil–Sen line (slope never negative) through the checkpoints of {@code window}. */
+    private static Line theilSen(TrajectoryState t, int[] window) {
+        int count = window.length;
+        double[] slopes = new double[count * (count - 1) / 2];
+        int s = 0;
+        double meanStep = 0;
+        for (int a = 0; a < count; a++) {
+            meanStep += t.recent.get(window[a]).step;
+            for (int b = a + 1; b < count; b++) {
+                slopes[s++] = (t.orientedMean(window[b]) - t.orientedMean(window[a]))
+                        / (t.recent.get(window[b]).step - t.recent.get(window[a]).step);
+            }
+        }
+        meanStep /= count;
+        double slope = Math.max(0, median(slopes, s));
+        double[] intercepts = new double[count];
+        double sumSquares = 0;
+        for (int a = 0; a < count; a++) {
+            long step = t.recent.get(window[a]).step;
+            intercepts[a] = t.orientedMean(window[a]) - slope * step;
+            sumSquares += (step - meanStep) * (step - meanStep);
+        }
+        return new Line(median(intercepts, count), slope, meanStep, sumSquares, count,
+                t.recent.get(window[0]).step);
+    }
+
+    private static double median(double[] values, int count) {
+        double[] sorted = Arrays.copyOf(values, count);
+        Arrays.sort(sorted);
+        return count % 2 == 1 ? sorted[count / 2] : (sorted[count / 2 - 1] + sorted[count / 2]) / 2;
+    }
+
+    /** Median oriented score of checkpoints [from, toInclusive]. */
+    double medianLevel(TrajectoryState t, int from, int toInclusive) {
+        double[] values = new double[toInclusive - from + 1];
+        for (int i = from; i <= toInclusive; i++) {
+            values[i - from] = t.orientedMean(i);
+        }
+        return median(values, values.length);
+    }
+
     /** Mean oriented score of checkpoints [from, toInclusive]. */
     double level(TrajectoryState t, int from, int toInclusive) {
         double sum = 0;
@@ -65,8 +237,11 @@ final class TrajectoryAnalysis {
      */
     NoiseEstimate noise(TrajectoryState t, int endExclusive, int seedsAtTarget) {
         int from = Math.max(0, endExclusive - settings.noiseWindow());
-        return new NoiseEstimate(binomial(t, from, endExclusive), seed(t, from, endExclusive, seedsAtTarget),
-                empirical(t, from, endExclusive), floor(t, from, endExclusive));
+        // Each seed's model answers the items afresh, so the sampling error of a mean over seeds shrinks by √seeds.
+        double binomialOfMean = binomial(t, from, endExclusive) / Math.sqrt(Math.max(1, seedsAtTarget));
+        double seed = seed(t, from, endExclusive, seedsAtTarget);
+        double empirical = empirical(t, from, endExclusive);
+        return new NoiseEstimate(binomialOfMean, seed, empirical, floor(t, from, endExclusive));
     }
 
     /** {@code relativeNoiseFloor} of the window's mean score; log-perplexity differences are already relative. */

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.IntToDoubleFunction;
 import org.junit.jupiter.api.Test;
 
 class EvalMonitorTest {
@@ -117,6 +118,39 @@ class EvalMonitorTest {
 
         assertThat(run.of(AlertType.eval_regression)).isNotEmpty()
                 .first().satisfies(a -> assertThat(a.step()).isBetween(30_000L, 60_000L));
+    }
+
+    /** A rising accuracy curve with binomial-sized noise from a fixed seed; drops shift chosen checkpoints. */
+    private static List<EvalPoint> rising(int checkpoints, IntToDoubleFunction truth,
+                                          Map<Integer, Double> dropsInSigma) {
+        Random random = new Random(5);
+        List<EvalPoint> points = new ArrayList<>();
+        for (int i = 0; i < checkpoints; i++) {
+            double value = truth.applyAsDouble(i) + (random.nextGaussian() - dropsInSigma.getOrDefault(i, 0.0)) * SIGMA;
+            points.add(acc("arc_easy", (i + 1) * 1000L, value));
+        }
+        return points;
+    }
+
+    @Test
+    void aDropWhileTheCurveStillRisesIsMeasuredAgainstTheTrend() {
+        Run run = new Run();
+        // 1.5 sigma per checkpoint: the level of the last four checkpoints lags the curve by almost 4 sigma.
+        rising(40, i -> 0.30 + 1.5 * SIGMA * i, Map.of(25, 8.0)).forEach(run::feed);
+
+        List<Alert> regressions = run.of(AlertType.eval_regression);
+        assertThat(regressions).isNotEmpty();
+        assertThat(regressions.get(0).step()).isEqualTo(26_000L);
+        assertThat((double) regressions.get(0).details().get("referenceScore"))
+                .isGreaterThan(0.30 + 1.5 * SIGMA * 24); // the trend's expectation, above every earlier score
+    }
+
+    @Test
+    void aRisingCurveThatFlattensIsNotMistakenForADrop() {
+        Run run = new Run();
+        rising(80, i -> 0.30 + 0.40 * (1 - Math.exp(-0.08 * i)), Map.of()).forEach(run::feed);
+
+        assertThat(run.of(AlertType.eval_regression)).isEmpty();
     }
 
     @Test
