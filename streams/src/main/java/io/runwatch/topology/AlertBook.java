@@ -2,7 +2,6 @@ package io.runwatch.topology;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
-import java.util.Map;
 
 /**
  * The alert lifecycle's memory for one run: which episodes are open, which were recently closed or
@@ -55,9 +54,5 @@ public final class AlertBook {
             }
         }
         return newest == null ? null : newest.rollbackToStep;
-    }
-
-    Map<String, OpenEpisode> openEpisodes() {
-        return open;
     }
 }

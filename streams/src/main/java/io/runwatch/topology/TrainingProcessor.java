@@ -64,7 +64,8 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
             if (point.step() >= trainingState.lastStep) {
                 metrics.trainingStep(point);
             }
-            TrainingExports.export(metrics, run, trainingState);
+            metrics.lossSpikes(run, TrainingHealthMonitor.lossSpikesTotal(trainingState),
+                    TrainingHealthMonitor.lossSpikeRatePer1000(trainingState));
         } else {
             RunEvent event = input.event();
             alerts.addAll(training.onEvent(trainingState, event));
