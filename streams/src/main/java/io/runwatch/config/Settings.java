@@ -134,7 +134,10 @@ public final class Settings {
             "How far back the recent best level is searched: long enough to see a slow decline (a few "
                     + "noise units over ~20 checkpoints), short enough to forget the early run.");
     public static final Setting EVAL_NOISE_WINDOW = integer("evals.noise.window", 12, 6, 1_000,
-            "Checkpoints the empirical noise (spread around the local trend) is estimated from.");
+            "Checkpoints the sampling noise (binomial error, seed spread, relative floor) is averaged over.");
+    public static final Setting EVAL_EMPIRICAL_NOISE_WINDOW = integer("evals.noise.empirical.window", 24, 6, 1_000,
+            "Checkpoints the empirical noise (robust spread around the local trend) is estimated from: a "
+                    + "median of 22 residuals reads within ±25% of the truth, one of 10 only within ±40%.");
     public static final Setting EVAL_MIN_CHECKPOINTS = integer("evals.regression.min.checkpoints", 6, 2, 1_000,
             "Checkpoints before the first regression test: fewer give no usable level or noise estimate.");
     public static final Setting EVAL_ALPHA = decimal("evals.regression.alpha", 0.01, 1e-9, 0.5,
@@ -296,9 +299,9 @@ public final class Settings {
     public EvalSettings evals() {
         return new EvalSettings(integer(EVAL_KENDALL_WINDOW), integer(EVAL_RETAINED_CHECKPOINTS),
                 integer(EVAL_LEVEL_CHECKPOINTS), integer(EVAL_LOOKBACK_CHECKPOINTS), integer(EVAL_NOISE_WINDOW),
-                integer(EVAL_MIN_CHECKPOINTS), decimal(EVAL_ALPHA), bool(EVAL_CONFIRM), decimal(EVAL_RESOLVE_Z),
-                decimal(EVAL_MOVED_Z), integer(EVAL_NOISY_MIN_CHECKPOINTS), decimal(EVAL_NOISY_MAX_TAU),
-                decimal(EVAL_NOISE_FLOOR));
+                integer(EVAL_EMPIRICAL_NOISE_WINDOW), integer(EVAL_MIN_CHECKPOINTS), decimal(EVAL_ALPHA),
+                bool(EVAL_CONFIRM), decimal(EVAL_RESOLVE_Z), decimal(EVAL_MOVED_Z),
+                integer(EVAL_NOISY_MIN_CHECKPOINTS), decimal(EVAL_NOISY_MAX_TAU), decimal(EVAL_NOISE_FLOOR));
     }
 
     public LivenessSettings liveness() {

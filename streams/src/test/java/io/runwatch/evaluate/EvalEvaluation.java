@@ -65,11 +65,20 @@ public final class EvalEvaluation {
     private EvalEvaluation() {
     }
 
+    /**
+     * Runs this section alone on the pure monitors; {@code --seeds N} also prints the synthetic rows for N
+     * generator seeds (the pinned one and the N − 1 after it), so that tuning does not fit one draw.
+     */
     public static void main(String[] args) {
         Path shared = Path.of("..", "shared");
         long started = System.nanoTime();
-        Section section = run(new MonitorDetection(Settings.defaults()), Files.isDirectory(shared) ? shared : null);
+        Detection detection = new MonitorDetection(Settings.defaults());
+        Section section = run(detection, Files.isDirectory(shared) ? shared : null);
         System.out.println(section.toMarkdown());
+        int seedsArg = List.of(args).indexOf("--seeds");
+        if (seedsArg >= 0) {
+            System.out.println(acrossSeeds(detection, Integer.parseInt(args[seedsArg + 1])).toMarkdown());
+        }
         System.out.printf(Locale.ROOT, "(evals section took %.1f s)%n", (System.nanoTime() - started) / 1e9);
     }
 
@@ -106,6 +115,37 @@ public final class EvalEvaluation {
                         "false alerts", "alerted at-chance", "noisy: stuck found", "noisy: wrongly",
                         "real: at chance", "real: smooth monotone", "real: sustained decline found",
                         "real: transient drop found", "real: other"), rows, notes);
+    }
+
+    /** The synthetic suite drawn with {@code seeds} generator seeds, one row each, then their pooled totals. */
+    static Section acrossSeeds(Detection detection, int seeds) {
+        List<List<String>> rows = new ArrayList<>();
+        int bigDrops = 0, bigFound = 0, midDrops = 0, midFound = 0, smallDrops = 0, smallAlerted = 0, falseAlerts = 0;
+        for (int i = 0; i < seeds; i++) {
+            long seed = SYNTHETIC_SEED + i;
+            SyntheticEvalSuite.Suite suite = SyntheticEvalSuite.generate(seed, SYNTHETIC_RUNS);
+            SyntheticScore s = scoreSynthetic(suite, detection.detect(suite.inputs()));
+            rows.add(seedRow(String.valueOf(seed), s.bigFound(), s.bigDrops(), s.midFound(), s.midDrops(),
+                    s.smallAlerted(), s.smallDrops(), s.falseAlerts()));
+            bigDrops += s.bigDrops();
+            bigFound += s.bigFound();
+            midDrops += s.midDrops();
+            midFound += s.midFound();
+            smallDrops += s.smallDrops();
+            smallAlerted += s.smallAlerted();
+            falseAlerts += s.falseAlerts();
+        }
+        rows.add(seedRow("all", bigFound, bigDrops, midFound, midDrops, smallAlerted, smallDrops, falseAlerts));
+        return new Section("eval_regression on " + seeds + " synthetic seeds",
+                List.of("seed", "recall drops ≥5σ", "recall drops 3–5σ", "alerted drops <2σ", "false alerts"),
+                rows, List.of());
+    }
+
+    private static List<String> seedRow(String seed, int bigFound, int bigDrops, int midFound, int midDrops,
+                                        int smallAlerted, int smallDrops, int falseAlerts) {
+        return List.of(seed, String.format(Locale.ROOT, "%.3f (%d/%d)", (double) bigFound / bigDrops, bigFound,
+                        bigDrops), String.format(Locale.ROOT, "%.3f (%d/%d)", (double) midFound / midDrops,
+                        midFound, midDrops), smallAlerted + "/" + smallDrops, String.valueOf(falseAlerts));
     }
 
     static SyntheticScore scoreSynthetic(SyntheticEvalSuite.Suite suite, List<Alert> alerts) {

@@ -7,10 +7,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Quality regression guard for the evals detectors on the seeded synthetic suite. The issue's recall target
- * (0.95 for drops ≥ 5 noise units) is not reached yet (0.865): single-checkpoint drops on long runs face a
- * threshold near 4 noise units, and drops on the steep early part of a curve are measured against a trend
- * whose own uncertainty is 1.5 noise units (see docs/evals.md). The bounds pin what is reached so that it
- * cannot silently get worse.
+ * (0.95 for drops ≥ 5 noise units) is not reached yet (0.933 on this seed, 0.910 over six): multi-checkpoint
+ * drops on the steep early part of a curve are still measured against a trend whose own uncertainty is 1.5
+ * noise units (see the README evals section). The bounds pin what is reached so that it cannot silently get
+ * worse.
  */
 class EvalEvaluationTest {
 
@@ -23,9 +23,9 @@ class EvalEvaluationTest {
         EvalEvaluation.SyntheticScore baseline = EvalEvaluation.scoreSynthetic(suite,
                 new EvalBaselineDetection().detect(suite.inputs()));
 
-        assertThat(ours.bigRecall()).isGreaterThanOrEqualTo(0.86);
+        assertThat(ours.bigRecall()).isGreaterThanOrEqualTo(0.93);
         assertThat(ours.smallAlerted()).isLessThanOrEqualTo(1);
-        assertThat(ours.falseAlerts()).isLessThanOrEqualTo(10);
+        assertThat(ours.falseAlerts()).isLessThanOrEqualTo(7);
         assertThat(ours.stuckAlerts()).isZero();
         assertThat(ours.stuckNoisy()).isEqualTo(ours.stuck());
         assertThat(ours.falseAlerts() * 50).isLessThan(baseline.falseAlerts()); // fewer by a wide margin

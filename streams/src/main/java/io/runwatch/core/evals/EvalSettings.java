@@ -8,7 +8,8 @@ package io.runwatch.core.evals;
  * @param retainedCheckpoints    newest checkpoints kept per trajectory (older ones are compressed)
  * @param levelCheckpoints       checkpoints averaged into a "level" (the reference drops are measured from)
  * @param lookbackCheckpoints    how far back the recent best level is searched
- * @param noiseWindow            checkpoints the empirical noise is estimated from
+ * @param noiseWindow            checkpoints the sampling noise (binomial, seed, floor) is averaged over
+ * @param empiricalNoiseWindow   checkpoints the empirical noise (spread around the trend) is estimated from
  * @param minCheckpoints         checkpoints needed before the first regression test
  * @param alpha                  false-alarm probability of eval_regression over a trajectory's life
  * @param confirmWithNext        also fire when two consecutive checkpoints both pass a lower threshold
@@ -19,7 +20,7 @@ package io.runwatch.core.evals;
  * @param relativeNoiseFloor     the noise unit is at least this fraction of the score
  */
 public record EvalSettings(int kendallWindow, int retainedCheckpoints, int levelCheckpoints,
-                           int lookbackCheckpoints, int noiseWindow, int minCheckpoints, double alpha,
+                           int lookbackCheckpoints, int noiseWindow, int empiricalNoiseWindow, int minCheckpoints, double alpha,
                            boolean confirmWithNext, double resolveZ, double movedZ, int noisyMinCheckpoints,
                            double noisyMaxTau, double relativeNoiseFloor) {
 
@@ -27,13 +28,13 @@ public record EvalSettings(int kendallWindow, int retainedCheckpoints, int level
         if (lookbackCheckpoints < levelCheckpoints) {
             throw new IllegalArgumentException("evals lookback must cover at least one level window");
         }
-        if (retainedCheckpoints < Math.max(lookbackCheckpoints, noiseWindow) + levelCheckpoints) {
+        if (retainedCheckpoints < Math.max(lookbackCheckpoints, Math.max(noiseWindow, empiricalNoiseWindow)) + levelCheckpoints) {
             throw new IllegalArgumentException(
                     "evals retained checkpoints must cover the lookback or noise window plus one level window");
         }
     }
 
     public static EvalSettings defaults() {
-        return new EvalSettings(10, 32, 4, 24, 12, 6, 0.01, true, 1.0, 2.0, 8, 0.3, 0.005);
+        return new EvalSettings(10, 32, 4, 24, 12, 24, 6, 0.01, true, 1.0, 2.0, 8, 0.3, 0.005);
     }
 }

@@ -10,15 +10,20 @@ package io.runwatch.core.evals;
  *                  checkpoint tested): the error of the seed mean; 0 for single-seed runs
  * @param empirical robust spread of the recent checkpoints around their local linear trend; NaN when
  *                  there are too few checkpoints yet
+ * @param empiricalCounts whether the empirical spread is part of the unit: when the sampling model gives
+ *                  no noise, or when the spread is significantly above it (see
+ *                  {@code TrajectoryAnalysis#noise}); a spread from a few residuals reads high by chance
+ *                  often enough that counting it always would lose real drops
  * @param floor     the smallest change worth a ticket: a set fraction of the score (of a loss, of a bits
  *                  per byte); smooth continuous metrics would otherwise alert on sub-percent wiggles
  */
-public record NoiseEstimate(double binomial, double seed, double empirical, double floor) {
+public record NoiseEstimate(double binomial, double seed, double empirical, double floor,
+                            boolean empiricalCounts) {
 
-    /** The noise unit: the largest source, never exactly zero. */
+    /** The noise unit: the largest source that counts, never exactly zero. */
     public double total() {
         double largest = Math.max(Math.max(binomial, seed), floor);
-        if (!Double.isNaN(empirical)) {
+        if (empiricalCounts) {
             largest = Math.max(largest, empirical);
         }
         return Math.max(largest, 1e-9);

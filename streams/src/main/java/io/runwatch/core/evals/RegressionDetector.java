@@ -35,6 +35,8 @@ final class RegressionDetector {
 
     /** The test of one checkpoint against the best recent level rather than against its expectation. */
     static final String BELOW_BEST_LEVEL = "below_best_level";
+    /** The test of one checkpoint against the line through its neighbours on both sides. */
+    static final String HINDSIGHT = "between_neighbours";
 
     /** A test that passed at one checkpoint. */
     record Onset(int index, long onsetStep, Reference reference, NoiseEstimate noise, double unit, double z,
@@ -45,7 +47,7 @@ final class RegressionDetector {
 
         /** Whether the reference is the trend's expectation for the checkpoint rather than an observed level. */
         boolean isAgainstExpectation() {
-            return "single".equals(kind) || "confirmed".equals(kind);
+            return "single".equals(kind) || "confirmed".equals(kind) || HINDSIGHT.equals(kind);
         }
     }
 
@@ -60,11 +62,11 @@ final class RegressionDetector {
     }
 
     /**
-     * The first checkpoint from {@code firstChanged − 1} on where a test passes, or null. Earlier
-     * checkpoints cannot have changed their verdict.
+     * The first checkpoint from {@code firstChanged − 2} on where a test passes, or null. Earlier
+     * checkpoints cannot have changed their verdict (the hindsight test looks two checkpoints ahead).
      */
     Onset findOnset(TrajectoryState t, int firstChanged) {
-        for (int k = Math.max(0, firstChanged - 1); k < t.recent.size(); k++) {
+        for (int k = Math.max(0, firstChanged - TrajectoryAnalysis.BRACKET_SIDE); k < t.recent.size(); k++) {
             if (t.recent.get(k).step <= t.lastEpisodeEndStep) {
                 continue;
             }
@@ -91,25 +93,59 @@ final class RegressionDetector {
                 return new Onset(k, step, asReference(expected, k, t), noise, unit, z, single, "single", null,
                         hadSkill(t, reference, noise));
             }
+            // Only a checkpoint that already looked low against what came before: where the curve bends up
+            // sharply (a capability emerging), the line through both sides passes above the last point before
+            // the bend.
+            Expectation hindsight = z >= settings.movedZ() ? analysis.bracketed(t, k) : null;
+            if (hindsight != null) {
+                double hindsightUnit = noise.total() * hindsight.spread();
+                double hindsightZ = (hindsight.score() - t.orientedMean(k)) / hindsightUnit;
+                if (hindsightZ >= single) {
+                    return new Onset(k, step, asReference(hindsight, k, t), noise, hindsightUnit, hindsightZ,
+                            single, HINDSIGHT, t.recent.get(k + TrajectoryAnalysis.BRACKET_SIDE).step,
+                            hadSkill(t, reference, noise));
+                }
+            }
             // A step down on a flat or falling stretch: the best recent level remembers where the score was.
             double levelUnit = pointUnit(noise);
             double belowLevel = (reference.level() - t.orientedMean(k)) / levelUnit;
-            if (belowLevel >= single) {
-                return new Onset(k, step, reference, noise, levelUnit, belowLevel, single, BELOW_BEST_LEVEL, null,
-                        hadSkill(t, reference, noise));
+            double belowBest = againstBestLevelZ(m, k);
+            if (belowLevel >= belowBest) {
+                return new Onset(k, step, reference, noise, levelUnit, belowLevel, belowBest, BELOW_BEST_LEVEL,
+                        null, hadSkill(t, reference, noise));
             }
-            double pair = Significance.confirmedPairZ(settings.alpha(), m);
-            if (settings.confirmWithNext() && z >= pair && k + 1 < t.recent.size()) {
+            if (settings.confirmWithNext() && k + 1 < t.recent.size()) {
                 Expectation nextExpected = analysis.expectation(t, k + 1, noise.total(), k);
                 double next = (nextExpected.score() - t.orientedMean(k + 1))
                         / (noise.total() * nextExpected.spread());
-                if (next >= pair) {
+                double pair = Significance.confirmedPairZ(settings.alpha(), m,
+                        sharedShare(expected.spread(), nextExpected.spread()));
+                if (z >= pair && next >= pair) {
                     return new Onset(k, step, asReference(expected, k, t), noise, unit, Math.min(z, next), pair,
                             "confirmed", t.recent.get(k + 1).step, hadSkill(t, reference, noise));
                 }
             }
         }
-        return levelDeclineAt(t, k, single);
+        return levelDeclineAt(t, k, m);
+    }
+
+    /**
+     * The single-checkpoint threshold when the reference is the best of several levels: the best of W
+     * levels sits above the true level by chance, so the Bonferroni count also covers the W roughly
+     * independent (non-overlapping) levels of the lookback it was picked from.
+     */
+    private double againstBestLevelZ(long checkpoints, int endExclusive) {
+        int searched = Math.min(endExclusive, settings.lookbackCheckpoints());
+        long levels = Math.max(1, searched / settings.levelCheckpoints());
+        return Significance.singleCheckpointZ(settings.alpha(), Math.max(1, checkpoints) * levels);
+    }
+
+    /**
+     * Correlation of two checkpoints' z's measured against expectations fitted on the same checkpoints: the
+     * expectation's variance is (spread² − 1) of one checkpoint's, and is shared.
+     */
+    private static double sharedShare(double spread, double nextSpread) {
+        return Math.sqrt((spread * spread - 1) * (nextSpread * nextSpread - 1)) / (spread * nextSpread);
     }
 
     /** An expectation as the reference an alert reports: the expected score, at the step before the drop. */
@@ -118,12 +154,14 @@ final class RegressionDetector {
     }
 
     /** The mean of the newest {@code levelCheckpoints} up to k against the best level before them. */
-    private Onset levelDeclineAt(TrajectoryState t, int k, double threshold) {
+    private Onset levelDeclineAt(TrajectoryState t, int k, long checkpoints) {
         int size = settings.levelCheckpoints();
         int windowStart = k - size + 1;
-        if (windowStart < 0) {
+        // A level that still holds checkpoints of a finished episode would reopen it.
+        if (windowStart < 0 || t.recent.get(windowStart).step <= t.lastEpisodeEndStep) {
             return null;
         }
+        double threshold = againstBestLevelZ(checkpoints, windowStart);
         Reference reference = analysis.reference(t, windowStart);
         NoiseEstimate noise = analysis.noise(t, windowStart, 1);
         if (reference == null || !noise.isKnown()) {

@@ -1,5 +1,8 @@
 package io.runwatch.core.evals;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 /**
  * Thresholds that keep the false-alarm rate of a whole trajectory near α however many checkpoints it has:
  * a 200-checkpoint run gets 200 chances to see a 3σ wobble, so its single-checkpoint threshold is higher
@@ -14,9 +17,59 @@ final class Significance {
         return upperQuantile(alpha / (2.0 * Math.max(1, checkpoints)));
     }
 
-    /** z two consecutive checkpoints must both exceed: the joint tail is α/(2m), so each gets √(α/(2m)). */
-    static double confirmedPairZ(double alpha, long checkpoints) {
-        return upperQuantile(Math.sqrt(alpha / (2.0 * Math.max(1, checkpoints))));
+    /** Correlations are rounded up to this grid, so thresholds can be cached and stay on the safe side. */
+    private static final double CORRELATION_STEP = 0.05;
+    private static final Map<Long, Double> PAIR_THRESHOLDS = new ConcurrentHashMap<>();
+
+    /**
+     * z two consecutive checkpoints must both exceed so that their joint tail is α/(2m). The two z's are
+     * correlated when they are measured against (nearly) the same expectation: its error moves both, so the
+     * threshold is higher than the √(α/(2m)) quantile independent points would need.
+     *
+     * @param correlation correlation of the two z's under no drop: the expectation's share of their variance
+     */
+    static double confirmedPairZ(double alpha, long checkpoints, double correlation) {
+        long m = Math.max(1, checkpoints);
+        int grid = (int) Math.ceil(Math.min(0.95, Math.max(0, correlation)) / CORRELATION_STEP - 1e-9);
+        long key = m * 1_000 + grid;
+        double tail = alpha / (2.0 * m);
+        return PAIR_THRESHOLDS.computeIfAbsent(key, k -> jointQuantile(tail, grid * CORRELATION_STEP));
+    }
+
+    /** c with P(Z₁ > c, Z₂ > c) = tail for standard normals of correlation ρ, by bisection. */
+    private static double jointQuantile(double tail, double rho) {
+        double low = upperQuantile(Math.sqrt(tail));
+        double high = upperQuantile(tail);
+        for (int i = 0; i < 50; i++) {
+            double mid = (low + high) / 2;
+            if (jointTail(mid, rho) > tail) {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
+        return high;
+    }
+
+    /** P(Z₁ > c, Z₂ > c): given the shared part u, the two are independent (Z = √ρ·u + √(1−ρ)·e). */
+    private static double jointTail(double c, double rho) {
+        double step = 0.01;
+        double sum = 0;
+        for (double u = -9; u <= 9; u += step) {
+            double each = normalTail((c - Math.sqrt(rho) * u) / Math.sqrt(1 - rho));
+            sum += Math.exp(-u * u / 2) * each * each;
+        }
+        return sum * step / Math.sqrt(2 * Math.PI);
+    }
+
+    /** P(Z > x) for a standard normal Z (Numerical Recipes' erfc, relative error below 1.2e-7). */
+    static double normalTail(double x) {
+        double z = Math.abs(x) / Math.sqrt(2);
+        double t = 1 / (1 + 0.5 * z);
+        double erfc = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
+                + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851973 + t * (-0.82215223
+                + t * 0.17087277)))))))));
+        return x >= 0 ? erfc / 2 : 1 - erfc / 2;
     }
 
     /** z with P(Z > z) = tail for a standard normal Z. */

@@ -11,12 +11,22 @@ final class TrajectoryAnalysis {
     /** MAD → standard deviation for normal noise. */
     private static final double MAD_TO_SIGMA = 1.4826;
     private static final int MIN_RESIDUALS = 4;
+    /** Variance of a MAD-based σ estimate from n normal residuals is about 1.36 σ²/n (37% efficiency). */
+    private static final double MAD_VARIANCE = 1.36;
+    /**
+     * The empirical spread replaces the sampling error only when it is this many of its own standard errors
+     * above it (one-sided 95%): a trajectory that really moves more than its test set explains is noisier,
+     * one whose few residuals happen to read high is not.
+     */
+    private static final double EXCESS_SPREAD_Z = 1.645;
     /** Checkpoints the local trend is fitted on: enough for a stable slope, few enough to follow a bend. */
     private static final int TREND_CHECKPOINTS = 8;
     private static final int MIN_TREND_CHECKPOINTS = 5;
     /** Recent one-step errors of the trend whose median corrects its overshoot on a flattening curve. */
     private static final int TREND_RESIDUALS = 4;
     private static final int MIN_TREND_RESIDUALS = 3;
+    /** Checkpoints on each side of a checkpoint tested in hindsight. */
+    static final int BRACKET_SIDE = 2;
 
     private final EvalSettings settings;
 
@@ -121,6 +131,52 @@ final class TrajectoryAnalysis {
         // The line's own uncertainty at the step, and the median's: about √(π/2n) of one residual.
         double spread = Math.sqrt((1 + line.variance(step)) * (1 + Math.PI / (2 * residualCount)));
         return new Expectation(line.at(step) + correction, line.fromStep, line.slope, correction, spread);
+    }
+
+    /**
+     * In hindsight, once two later checkpoints exist: the straight line through the two checkpoints before
+     * {@code index} and the two after it, at its step. On the steep early part of a curve this is four
+     * times as certain as extrapolating a trend (spread 1.12 against 1.5), so a one-checkpoint dip there is
+     * found two checkpoints late rather than not at all. Null unless the five checkpoints are about evenly
+     * spaced.
+     */
+    Expectation bracketed(TrajectoryState t, int index) {
+        if (index < BRACKET_SIDE || index + BRACKET_SIDE >= t.recent.size()) {
+            return null;
+        }
+        int[] around = new int[2 * BRACKET_SIDE];
+        for (int i = 0; i < BRACKET_SIDE; i++) {
+            around[i] = index - BRACKET_SIDE + i;
+            around[BRACKET_SIDE + i] = index + 1 + i;
+        }
+        long firstGap = t.recent.get(around[1]).step - t.recent.get(around[0]).step;
+        for (int i = index - BRACKET_SIDE + 1; i <= index + BRACKET_SIDE; i++) {
+            long gap = t.recent.get(i).step - t.recent.get(i - 1).step;
+            if (gap > 1.5 * firstGap || firstGap > 1.5 * gap) {
+                return null;
+            }
+        }
+        double meanStep = 0;
+        double meanScore = 0;
+        for (int i : around) {
+            meanStep += t.recent.get(i).step;
+            meanScore += t.orientedMean(i);
+        }
+        meanStep /= around.length;
+        meanScore /= around.length;
+        double sumSquares = 0;
+        double sumProducts = 0;
+        for (int i : around) {
+            double distance = t.recent.get(i).step - meanStep;
+            sumSquares += distance * distance;
+            sumProducts += distance * (t.orientedMean(i) - meanScore);
+        }
+        double slope = sumProducts / sumSquares;
+        long step = t.recent.get(index).step;
+        double distance = step - meanStep;
+        double lineVariance = 1.0 / around.length + distance * distance / sumSquares;
+        return new Expectation(meanScore + slope * distance, t.recent.get(around[0]).step, slope, 0,
+                Math.sqrt(1 + lineVariance));
     }
 
     /** The {@code count} checkpoint indices right before {@code index}, leaving out {@code skipped}; or null. */
@@ -240,8 +296,13 @@ final class TrajectoryAnalysis {
         // Each seed's model answers the items afresh, so the sampling error of a mean over seeds shrinks by √seeds.
         double binomialOfMean = binomial(t, from, endExclusive) / Math.sqrt(Math.max(1, seedsAtTarget));
         double seed = seed(t, from, endExclusive, seedsAtTarget);
-        double empirical = empirical(t, from, endExclusive);
-        return new NoiseEstimate(binomialOfMean, seed, empirical, floor(t, from, endExclusive));
+        int empiricalFrom = Math.max(0, endExclusive - settings.empiricalNoiseWindow());
+        double empirical = empirical(t, empiricalFrom, endExclusive);
+        double sampling = Math.max(binomialOfMean, seed);
+        int residuals = endExclusive - empiricalFrom - 2;
+        boolean counts = !Double.isNaN(empirical) && (sampling == 0
+                || empirical > sampling * (1 + EXCESS_SPREAD_Z * Math.sqrt(MAD_VARIANCE / residuals)));
+        return new NoiseEstimate(binomialOfMean, seed, empirical, floor(t, from, endExclusive), counts);
     }
 
     /** {@code relativeNoiseFloor} of the window's mean score; log-perplexity differences are already relative. */
