@@ -27,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -35,7 +36,10 @@ import java.util.stream.Collectors;
  * synthetic cluster of {@link SyntheticLivenessSuite}, next to the baseline "page when a run sent no record for
  * 10 minutes"; plus, when {@code ../shared} is present, false alarms on real runs replayed on their own step
  * timing. Run alone with {@code mvn -B -o -q -pl streams test -Dtest=LivenessEvaluationTest
- * -Dsurefire.failIfNoSpecifiedTests=false} (prints the table) or through the {@link #main} of this class.
+ * -Dsurefire.failIfNoSpecifiedTests=false} (prints the table) or through the {@link #main} of this class, which
+ * also sweeps seeds and takes setting overrides: {@code mvn -B -o -q -pl streams test-compile exec:java
+ * -Dexec.mainClass=io.runwatch.evaluate.LivenessEvaluation -Dexec.classpathScope=test
+ * -Dexec.args="--seeds=7 liveness.throughput.window.records=32"}.
  */
 public final class LivenessEvaluation {
     static final long SEED = 20_240_607L;
@@ -62,11 +66,24 @@ public final class LivenessEvaluation {
         }
     }
 
+    /** Arguments: {@code --seeds=N} sweeps N seeds from {@link #SEED}; {@code key=value} overrides a setting. */
     public static void main(String[] args) {
         long started = System.nanoTime();
-        Section section = run(new MonitorDetection(Settings.defaults()), sharedDataIfPresent());
+        int seeds = 0;
+        Map<String, String> overrides = new TreeMap<>();
+        for (String arg : args) {
+            if (arg.startsWith("--seeds=")) {
+                seeds = Integer.parseInt(arg.substring("--seeds=".length()));
+            } else {
+                String[] keyValue = arg.split("=", 2);
+                overrides.put(keyValue[0], keyValue[1]);
+            }
+        }
+        Detection detection = new MonitorDetection(Settings.load(new Properties(), Map.of(), overrides));
+        Section section = seeds > 0 ? seedSweep(detection, seeds) : run(detection, sharedDataIfPresent());
         System.out.println(section.toMarkdown());
-        System.out.printf(Locale.ROOT, "(%.1f s)%n", (System.nanoTime() - started) / 1e9);
+        System.out.printf(Locale.ROOT, "(%s; %.1f s)%n", overrides.isEmpty() ? "defaults" : overrides,
+                (System.nanoTime() - started) / 1e9);
     }
 
     /** {@code ../shared} next to the repository root, from the root or from {@code streams/}; null if absent. */
@@ -84,7 +101,11 @@ public final class LivenessEvaluation {
     }
 
     static Scores score(Detection detection) {
-        Suite suite = SyntheticLivenessSuite.generate(SEED, RUNS_PER_KIND);
+        return score(detection, SEED);
+    }
+
+    static Scores score(Detection detection, long seed) {
+        Suite suite = SyntheticLivenessSuite.generate(seed, RUNS_PER_KIND);
         return new Scores(suite, Score.of(suite, detection.detect(suite.inputs())),
                 Score.of(suite, new SilenceBaseline().detect(suite.inputs())));
     }
@@ -121,6 +142,28 @@ public final class LivenessEvaluation {
         return new Section(title, List.of("check", "runwatch", "baseline"), rows);
     }
 
+    /** One row per seed (and a pooled one): is a result a property of the detector or of one lucky seed? */
+    static Section seedSweep(Detection detection, int seeds) {
+        List<List<String>> rows = new ArrayList<>();
+        Score pooled = new Score();
+        for (long seed = SEED; seed < SEED + seeds; seed++) {
+            Score ours = score(detection, seed).ours();
+            rows.add(sweepRow(String.valueOf(seed), ours));
+            pooled.add(ours);
+        }
+        rows.add(sweepRow("all", pooled));
+        return new Section(String.format(Locale.ROOT, "Liveness over %d seeds (%d synthetic runs each)", seeds,
+                RUNS_PER_KIND * (Kind.values().length + 1)),
+                List.of("seed", "throughput_drop 10–20 % / 20–35 % / 35–50 %", "false tickets",
+                        "ticket delay median / p90 / max (s)", "stalls paged", "false pages (stall / storm)",
+                        "storms paged (fast / slow)"), rows);
+    }
+
+    private static List<String> sweepRow(String seed, Score score) {
+        return List.of(seed, score.throughputRecall(), score.falseTickets(), score.throughputDelays.summary(),
+                score.stallRecall(), score.falseStallCount() + " / " + score.falseStormCount(), score.stormRecall());
+    }
+
     // ---- scoring ---------------------------------------------------------------------------------------
 
     /** Matches the firing alerts of each run against its ground truth. */
@@ -151,6 +194,29 @@ public final class LivenessEvaluation {
                 score.scoreThroughput(scenario, ofType(own, AlertType.throughput_drop));
             }
             return score;
+        }
+
+        /** Adds another seed's counts to these. */
+        void add(Score other) {
+            stallIncidents += other.stallIncidents;
+            stallCaught += other.stallCaught;
+            stallWithinDeadline += other.stallWithinDeadline;
+            stallDelays.values.addAll(other.stallDelays.values);
+            other.falseStallsByKind.forEach((kind, n) -> falseStallsByKind.merge(kind, n, Integer::sum));
+            crashStalls += other.crashStalls;
+            other.stormCaught.forEach((kind, tally) -> {
+                int[] sum = stormCaught.computeIfAbsent(kind, k -> new int[2]);
+                sum[0] += tally[0];
+                sum[1] += tally[1];
+            });
+            stormDelays.values.addAll(other.stormDelays.values);
+            other.falseStormsByKind.forEach((kind, n) -> falseStormsByKind.merge(kind, n, Integer::sum));
+            for (int bucket = 0; bucket < throughputBuckets.length; bucket++) {
+                throughputBuckets[bucket][0] += other.throughputBuckets[bucket][0];
+                throughputBuckets[bucket][1] += other.throughputBuckets[bucket][1];
+            }
+            throughputDelays.values.addAll(other.throughputDelays.values);
+            other.falseTicketsByKind.forEach((kind, n) -> falseTicketsByKind.merge(kind, n, Integer::sum));
         }
 
         private void scoreStalls(Scenario scenario, List<Alert> stalls) {
