@@ -138,6 +138,11 @@ public final class Settings {
     public static final Setting EVAL_EMPIRICAL_NOISE_WINDOW = integer("evals.noise.empirical.window", 24, 6, 1_000,
             "Checkpoints the empirical noise (robust spread around the local trend) is estimated from: a "
                     + "median of 22 residuals reads within ±25% of the truth, one of 10 only within ±40%.");
+    public static final Setting EVAL_EMPIRICAL_NOISE_HALF_LIFE = decimal("evals.noise.empirical.half.life", 24, 1,
+            1_000, "Checkpoints after which a residual counts half in the empirical noise: the warm-up, where a "
+                    + "line through neighbours misses the bend, fades out, while a stationary trajectory keeps "
+                    + "about 21 effective residuals of the 22 (shorter half-lives read high or low by chance "
+                    + "too often and cost synthetic false alerts).");
     public static final Setting EVAL_MIN_CHECKPOINTS = integer("evals.regression.min.checkpoints", 6, 2, 1_000,
             "Checkpoints before the first regression test: fewer give no usable level or noise estimate.");
     public static final Setting EVAL_ALPHA = decimal("evals.regression.alpha", 0.01, 1e-9, 0.5,
@@ -299,7 +304,8 @@ public final class Settings {
     public EvalSettings evals() {
         return new EvalSettings(integer(EVAL_KENDALL_WINDOW), integer(EVAL_RETAINED_CHECKPOINTS),
                 integer(EVAL_LEVEL_CHECKPOINTS), integer(EVAL_LOOKBACK_CHECKPOINTS), integer(EVAL_NOISE_WINDOW),
-                integer(EVAL_EMPIRICAL_NOISE_WINDOW), integer(EVAL_MIN_CHECKPOINTS), decimal(EVAL_ALPHA),
+                integer(EVAL_EMPIRICAL_NOISE_WINDOW), decimal(EVAL_EMPIRICAL_NOISE_HALF_LIFE),
+                integer(EVAL_MIN_CHECKPOINTS), decimal(EVAL_ALPHA),
                 bool(EVAL_CONFIRM), decimal(EVAL_RESOLVE_Z), decimal(EVAL_MOVED_Z),
                 integer(EVAL_NOISY_MIN_CHECKPOINTS), decimal(EVAL_NOISY_MAX_TAU), decimal(EVAL_NOISE_FLOOR));
     }

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
  * Quality regression guard for the evals detectors on the seeded synthetic suite. The issue's recall target
  * (0.95 for drops ≥ 5 noise units) is not reached yet (0.933 on this seed, 0.910 over six): multi-checkpoint
  * drops on the steep early part of a curve are still measured against a trend whose own uncertainty is 1.5
- * noise units (see the README evals section). The bounds pin what is reached so that it cannot silently get
- * worse.
+ * noise units (see the README evals section). The bounds pin what is reached (unchanged by the
+ * recency-weighted empirical noise) so that it cannot silently get worse.
  */
 class EvalEvaluationTest {
 

@@ -10,6 +10,7 @@ package io.runwatch.core.evals;
  * @param lookbackCheckpoints    how far back the recent best level is searched
  * @param noiseWindow            checkpoints the sampling noise (binomial, seed, floor) is averaged over
  * @param empiricalNoiseWindow   checkpoints the empirical noise (spread around the trend) is estimated from
+ * @param empiricalNoiseHalfLife checkpoints after which a residual counts half in the empirical noise
  * @param minCheckpoints         checkpoints needed before the first regression test
  * @param alpha                  false-alarm probability of eval_regression over a trajectory's life
  * @param confirmWithNext        also fire when two consecutive checkpoints both pass a lower threshold
@@ -20,7 +21,8 @@ package io.runwatch.core.evals;
  * @param relativeNoiseFloor     the noise unit is at least this fraction of the score
  */
 public record EvalSettings(int kendallWindow, int retainedCheckpoints, int levelCheckpoints,
-                           int lookbackCheckpoints, int noiseWindow, int empiricalNoiseWindow, int minCheckpoints, double alpha,
+                           int lookbackCheckpoints, int noiseWindow, int empiricalNoiseWindow,
+                           double empiricalNoiseHalfLife, int minCheckpoints, double alpha,
                            boolean confirmWithNext, double resolveZ, double movedZ, int noisyMinCheckpoints,
                            double noisyMaxTau, double relativeNoiseFloor) {
 
@@ -35,6 +37,6 @@ public record EvalSettings(int kendallWindow, int retainedCheckpoints, int level
     }
 
     public static EvalSettings defaults() {
-        return new EvalSettings(10, 32, 4, 24, 12, 24, 6, 0.01, true, 1.0, 2.0, 8, 0.3, 0.005);
+        return new EvalSettings(10, 32, 4, 24, 12, 24, 24, 6, 0.01, true, 1.0, 2.0, 8, 0.3, 0.005);
     }
 }

@@ -297,11 +297,11 @@ final class TrajectoryAnalysis {
         double binomialOfMean = binomial(t, from, endExclusive) / Math.sqrt(Math.max(1, seedsAtTarget));
         double seed = seed(t, from, endExclusive, seedsAtTarget);
         int empiricalFrom = Math.max(0, endExclusive - settings.empiricalNoiseWindow());
-        double empirical = empirical(t, empiricalFrom, endExclusive);
+        Spread spread = empirical(t, empiricalFrom, endExclusive);
+        double empirical = spread.sigma();
         double sampling = Math.max(binomialOfMean, seed);
-        int residuals = endExclusive - empiricalFrom - 2;
-        boolean counts = !Double.isNaN(empirical) && (sampling == 0
-                || empirical > sampling * (1 + EXCESS_SPREAD_Z * Math.sqrt(MAD_VARIANCE / residuals)));
+        boolean counts = !Double.isNaN(empirical) && (sampling == 0 || empirical
+                > sampling * (1 + EXCESS_SPREAD_Z * Math.sqrt(MAD_VARIANCE / spread.effectiveResiduals())));
         return new NoiseEstimate(binomialOfMean, seed, empirical, floor(t, from, endExclusive), counts);
     }
 
@@ -360,29 +360,56 @@ final class TrajectoryAnalysis {
         return count == 0 ? 0 : Math.sqrt(varianceSum / count / Math.max(1, seedsAtTarget));
     }
 
+    /** An empirical spread and how many equally weighted residuals its weighted ones are worth. */
+    private record Spread(double sigma, double effectiveResiduals) {
+    }
+
     /**
      * Robust spread around the local trend: each inner checkpoint's residual from the straight line through
      * its two neighbours (weighted by step distance, so uneven checkpoint spacing is fine), scaled to one
-     * checkpoint's noise, then the median absolute residual × 1.4826. The median ignores the drop itself.
+     * checkpoint's noise, then the weighted median absolute residual × 1.4826. The median ignores the drop
+     * itself. Residuals fade with age ({@code evals.noise.empirical.half.life}): the first checkpoints of a
+     * run, where the curve bends too fast for a line through neighbours, should not set the noise for long.
      */
-    private double empirical(TrajectoryState t, int from, int to) {
+    private Spread empirical(TrajectoryState t, int from, int to) {
         int inner = to - from - 2;
         if (inner < MIN_RESIDUALS) {
-            return Double.NaN;
+            return new Spread(Double.NaN, 0);
         }
-        double[] residuals = new double[inner];
+        double[][] residualAndWeight = new double[inner][];
+        double weightSum = 0;
+        double weightSquares = 0;
         for (int i = from + 1; i < to - 1; i++) {
             double before = t.recent.get(i - 1).step;
             double after = t.recent.get(i + 1).step;
             double w = (after - t.recent.get(i).step) / (after - before);
             double expected = w * t.orientedMean(i - 1) + (1 - w) * t.orientedMean(i + 1);
-            residuals[i - from - 1] = Math.abs(t.orientedMean(i) - expected)
-                    / Math.sqrt(1 + w * w + (1 - w) * (1 - w));
+            double residual = Math.abs(t.orientedMean(i) - expected) / Math.sqrt(1 + w * w + (1 - w) * (1 - w));
+            double weight = Math.pow(0.5, (to - 2 - i) / settings.empiricalNoiseHalfLife());
+            residualAndWeight[i - from - 1] = new double[] {residual, weight};
+            weightSum += weight;
+            weightSquares += weight * weight;
         }
-        Arrays.sort(residuals);
-        double median = inner % 2 == 1 ? residuals[inner / 2]
-                : (residuals[inner / 2 - 1] + residuals[inner / 2]) / 2;
-        return MAD_TO_SIGMA * median;
+        Arrays.sort(residualAndWeight, (a, b) -> Double.compare(a[0], b[0]));
+        return new Spread(MAD_TO_SIGMA * weightedMedian(residualAndWeight, weightSum),
+                weightSum * weightSum / weightSquares);
+    }
+
+    /** The value where the cumulative weight of the sorted pairs crosses half (the mean of two on a tie). */
+    private static double weightedMedian(double[][] sortedValueAndWeight, double weightSum) {
+        double half = weightSum / 2;
+        double tolerance = 1e-6 * weightSum;
+        double cumulative = 0;
+        int last = sortedValueAndWeight.length - 1;
+        for (int i = 0; i < last; i++) {
+            cumulative += sortedValueAndWeight[i][1];
+            if (cumulative >= half - tolerance) {
+                return cumulative <= half + tolerance
+                        ? (sortedValueAndWeight[i][0] + sortedValueAndWeight[i + 1][0]) / 2
+                        : sortedValueAndWeight[i][0];
+            }
+        }
+        return sortedValueAndWeight[last][0];
     }
 
     /**
