@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.Random;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -30,24 +29,17 @@ class EvalAlertsIT {
 
     @TempDir
     static Path dataDir;
-    static EmbeddedKafka broker;
-    static RunwatchApp app;
+    static MonitorUnderTest monitor;
 
     @BeforeAll
     static void start() throws Exception {
-        broker = EmbeddedKafka.start(dataDir.resolve("kafka"));
-        app = RunwatchApp.start(Settings.defaults(), new RunwatchApp.Options(broker.bootstrapServers(),
-                new Properties(), dataDir.resolve("state"), "127.0.0.1", 0));
-        assertThat(app.awaitRunning(Duration.ofSeconds(60))).as("Streams reaches RUNNING").isTrue();
+        monitor = MonitorUnderTest.start(dataDir, Settings.defaults());
     }
 
     @AfterAll
     static void stop() {
-        if (app != null) {
-            app.close();
-        }
-        if (broker != null) {
-            broker.close();
+        if (monitor != null) {
+            monitor.close();
         }
     }
 
@@ -74,8 +66,8 @@ class EvalAlertsIT {
             results.add(eval(i, "mmlu_stem", 0.25 + random.nextGaussian() * 0.008, 3018));
         }
 
-        KafkaTestSupport.produce(broker.bootstrapServers(), Topics.EVALS.name(), RUN, results);
-        List<JsonNode> alerts = KafkaTestSupport.readUntil(broker.bootstrapServers(), Topics.ALERTS.name(),
+        KafkaTestSupport.produce(monitor.bootstrapServers(), Topics.EVALS.name(), RUN, results);
+        List<JsonNode> alerts = KafkaTestSupport.readUntil(monitor.bootstrapServers(), Topics.ALERTS.name(),
                         records -> records.stream().anyMatch(r -> r.value().contains("eval_noisy")),
                         Duration.ofSeconds(30)).stream()
                 .filter(r -> RUN.equals(r.key())).map(ConsumerRecord::value).map(KafkaTestSupportJson::tree)

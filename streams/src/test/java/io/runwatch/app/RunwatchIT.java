@@ -5,16 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.runwatch.config.Settings;
-import io.runwatch.contract.Json;
 import io.runwatch.topology.Topics;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,41 +23,26 @@ import org.junit.jupiter.api.io.TempDir;
 class RunwatchIT {
     @TempDir
     static Path dataDir;
-    static EmbeddedKafka broker;
-    static RunwatchApp app;
-    static final Settings SETTINGS = Settings.defaults().with(Settings.TICK_INTERVAL_MS, 500);
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    static MonitorUnderTest monitor;
 
     @BeforeAll
     static void start() throws Exception {
-        broker = EmbeddedKafka.start(dataDir.resolve("kafka"));
-        app = startApp();
-    }
-
-    static RunwatchApp startApp() throws Exception {
-        RunwatchApp started = RunwatchApp.start(SETTINGS, new RunwatchApp.Options(broker.bootstrapServers(),
-                new Properties(), dataDir.resolve("state"), "127.0.0.1", 0));
-        assertThat(started.awaitRunning(Duration.ofSeconds(60))).as("Streams reaches RUNNING").isTrue();
-        return started;
+        monitor = MonitorUnderTest.start(dataDir, Settings.defaults().with(Settings.TICK_INTERVAL_MS, 500));
     }
 
     @AfterAll
     static void stop() {
-        if (app != null) {
-            app.close();
-        }
-        if (broker != null) {
-            broker.close();
+        if (monitor != null) {
+            monitor.close();
         }
     }
 
     static String get(String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.httpPort() + path)).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        return monitor.get(path);
     }
 
     static List<JsonNode> alertsOf(String run, int atLeast) {
-        return KafkaTestSupport.readUntil(broker.bootstrapServers(), Topics.ALERTS.name(),
+        return KafkaTestSupport.readUntil(monitor.bootstrapServers(), Topics.ALERTS.name(),
                         records -> records.stream().filter(r -> run.equals(r.key())).count() >= atLeast,
                         Duration.ofSeconds(60)).stream()
                 .filter(r -> run.equals(r.key())).map(ConsumerRecord::value).map(KafkaTestSupportJson::tree).toList();
@@ -72,7 +51,7 @@ class RunwatchIT {
     @Test
     @Order(1)
     void aNaNLossBecomesAPageOnTheAlertsTopicAndTheRunsGaugesAreScraped() throws Exception {
-        KafkaTestSupport.produce(broker.bootstrapServers(), Topics.METRICS.name(), "it-nan", List.of(
+        KafkaTestSupport.produce(monitor.bootstrapServers(), Topics.METRICS.name(), "it-nan", List.of(
                 "{\"run\":\"it-nan\",\"step\":1,\"loss\":3.1,\"grad_norm\":1.1}",
                 "{\"run\":\"it-nan\",\"step\":2,\"loss\":3.0,\"grad_norm\":1.0}",
                 "{\"run\":\"it-nan\",\"step\":3,\"loss\":NaN,\"grad_norm\":1.0}",
@@ -98,13 +77,13 @@ class RunwatchIT {
     @Test
     @Order(2)
     void malformedRecordsAreDeadLetteredWithTheirReasonAndGoodRecordsAfterThemFlow() {
-        KafkaTestSupport.produce(broker.bootstrapServers(), Topics.METRICS.name(), "it-dlq", List.of(
+        KafkaTestSupport.produce(monitor.bootstrapServers(), Topics.METRICS.name(), "it-dlq", List.of(
                 "{\"run\":\"it-dlq\",\"step\":1,\"loss\":2.0",
                 "{\"run\":\"it-dlq\",\"step\":\"x\",\"loss\":2.0}",
                 "{\"step\":2,\"loss\":2.0}",
                 "{\"run\":\"it-dlq\",\"step\":3,\"loss\":2.0}",
                 "{\"run\":\"it-dlq\",\"step\":4,\"loss\":\"inf\"}"));
-        List<ConsumerRecord<String, String>> dead = KafkaTestSupport.readUntil(broker.bootstrapServers(),
+        List<ConsumerRecord<String, String>> dead = KafkaTestSupport.readUntil(monitor.bootstrapServers(),
                 Topics.DEAD_LETTER.name(), records -> records.size() >= 3, Duration.ofSeconds(60));
         assertThat(dead).extracting(r -> KafkaTestSupportJson.tree(r.value()).get("reason").asText())
                 .containsExactly("malformed_json", "wrong_type", "missing_field");
@@ -120,11 +99,10 @@ class RunwatchIT {
     @Test
     @Order(3)
     void aRestartNeitherRepeatsNorLosesTheOpenAlert() throws Exception {
-        app.close();
-        app = startApp();
+        monitor.restartApp();
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(get("/metrics"))
                 .contains("runwatch_alert_active{run=\"it-nan\",severity=\"page\",type=\"nonfinite\"} 1"));
-        KafkaTestSupport.produce(broker.bootstrapServers(), Topics.METRICS.name(), "it-nan", List.of(
+        KafkaTestSupport.produce(monitor.bootstrapServers(), Topics.METRICS.name(), "it-nan", List.of(
                 "{\"run\":\"it-nan\",\"step\":5,\"loss\":NaN}",
                 "{\"run\":\"it-nan\",\"step\":6,\"loss\":2.9,\"grad_norm\":1.0}"));
         List<JsonNode> alerts = alertsOf("it-nan", 2);

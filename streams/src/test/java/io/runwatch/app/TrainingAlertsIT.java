@@ -7,16 +7,11 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.runwatch.config.Settings;
 import io.runwatch.topology.Topics;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -31,28 +26,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TrainingAlertsIT {
     private static final Set<String> TRAINING_TYPES = Set.of("loss_spike", "divergence");
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @TempDir
     static Path dataDir;
-    static EmbeddedKafka broker;
-    static RunwatchApp app;
+    static MonitorUnderTest monitor;
 
     @BeforeAll
     static void start() throws Exception {
-        broker = EmbeddedKafka.start(dataDir.resolve("kafka"));
-        app = RunwatchApp.start(Settings.defaults(), new RunwatchApp.Options(broker.bootstrapServers(),
-                new Properties(), dataDir.resolve("state"), "127.0.0.1", 0));
-        assertThat(app.awaitRunning(Duration.ofSeconds(60))).as("Streams reaches RUNNING").isTrue();
+        monitor = MonitorUnderTest.start(dataDir, Settings.defaults());
     }
 
     @AfterAll
     static void stop() {
-        if (app != null) {
-            app.close();
-        }
-        if (broker != null) {
-            broker.close();
+        if (monitor != null) {
+            monitor.close();
         }
     }
 
@@ -63,7 +50,7 @@ class TrainingAlertsIT {
                 "{\"run\":\"it-diverge\",\"type\":\"start\",\"config\":{\"adam_eps\":1e-8}}",
                 "{\"run\":\"it-diverge\",\"type\":\"checkpoint\",\"step\":100}",
                 "{\"run\":\"it-diverge\",\"type\":\"checkpoint\",\"step\":200}"));
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(scrape())
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(monitor.get("/metrics"))
                 .contains("runwatch_records_total{topic=\"runwatch.events\"} 3.0"));
         // +40% from step 251 and it stays there: a ticket, then a divergence page once the recovery window is over.
         produce(Topics.METRICS, "it-diverge", trainerLog("it-diverge", 330, 251, 0.40, 1000, 1));
@@ -95,7 +82,7 @@ class TrainingAlertsIT {
         assertThat(recover.get(1).get("id").asText()).isEqualTo(recover.get(0).get("id").asText());
         assertThat(recover.get(1).get("summary").asText()).contains("back to its pre-spike level");
 
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(scrape()).contains(
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(monitor.get("/metrics")).contains(
                 "runwatch_alert_active{run=\"it-diverge\",severity=\"page\",type=\"divergence\"} 1",
                 "runwatch_alert_rollback_to_step{run=\"it-diverge\",type=\"divergence\"} 200"));
     }
@@ -122,11 +109,11 @@ class TrainingAlertsIT {
     }
 
     private static void produce(Topics.Topic<?, ?> topic, String run, List<String> values) {
-        KafkaTestSupport.produce(broker.bootstrapServers(), topic.name(), run, values);
+        KafkaTestSupport.produce(monitor.bootstrapServers(), topic.name(), run, values);
     }
 
     private static List<JsonNode> trainingAlertsOf(String run, int atLeast) {
-        return KafkaTestSupport.readUntil(broker.bootstrapServers(), Topics.ALERTS.name(),
+        return KafkaTestSupport.readUntil(monitor.bootstrapServers(), Topics.ALERTS.name(),
                         records -> trainingAlerts(records, run).size() >= atLeast, Duration.ofSeconds(60))
                 .stream().filter(r -> run.equals(r.key())).map(ConsumerRecord::value).map(KafkaTestSupportJson::tree)
                 .filter(a -> TRAINING_TYPES.contains(a.get("type").asText())).toList();
@@ -135,10 +122,5 @@ class TrainingAlertsIT {
     private static List<JsonNode> trainingAlerts(List<ConsumerRecord<String, String>> records, String run) {
         return records.stream().filter(r -> run.equals(r.key())).map(r -> KafkaTestSupportJson.tree(r.value()))
                 .filter(a -> TRAINING_TYPES.contains(a.get("type").asText())).toList();
-    }
-
-    private static String scrape() throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.httpPort() + "/metrics"))
-                .build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 }
