@@ -70,8 +70,9 @@ public final class Settings {
     public static final Setting RUN_RETENTION_S = longValue("metrics.run.retention.s", 3_600, 1, 31_536_000,
             "A run's per-run series are removed this long after its end event or its last record.");
     public static final Setting STATE_RETENTION_S = longValue("state.run.retention.s", 1_209_600, 60, 315_360_000,
-            "Detector state of a run that went silent without an end event is dropped after this long (14 days "
-                    + "by default: long enough for any resumption, short enough that abandoned runs do not pile up).");
+            "Detector state of a run that went silent without an end event, and the alert memory of a run with "
+                    + "nothing open, is dropped after this long (14 days: long enough for any resumption, short "
+                    + "enough that abandoned runs do not pile up).");
     public static final Setting ALERT_MIN_VISIBLE_S = longValue("metrics.alert.min.visible.s", 30, 0, 3_600,
             "A closed episode's runwatch_alert_active series stays this long (wall time) so that one opening and "
                     + "closing between two scrapes still reaches Prometheus; at least two scrape intervals.");

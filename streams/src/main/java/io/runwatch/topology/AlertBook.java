@@ -10,12 +10,14 @@ import java.util.HashMap;
  * Bounded: the closed-id memory keeps the newest {@link #MEMORY} ids.
  */
 public final class AlertBook {
-    static final int MEMORY = 256;
+    static final int MEMORY = 128;
 
     /** Open episodes by id. */
     public HashMap<String, OpenEpisode> open = new HashMap<>();
     /** Ids already closed or suppressed, oldest first. */
     public ArrayDeque<String> closed = new ArrayDeque<>();
+    /** Record time of the newest alert of the run: a book with nothing open is dropped after the state retention. */
+    public long lastAlertMs;
     /** "type|subject" → step at which it last resolved, for the cooldown. */
     public HashMap<String, Long> lastResolvedStep = new HashMap<>();
 

@@ -21,12 +21,15 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
     private final RunwatchMetrics metrics;
     private final String runbookBase;
     private final long cooldownSteps;
+    private final Housekeeping housekeeping;
     private KeyValueStore<String, AlertBook> store;
 
-    AlertLifecycleProcessor(RunwatchMetrics metrics, String runbookBase, long cooldownSteps) {
+    AlertLifecycleProcessor(RunwatchMetrics metrics, String runbookBase, long cooldownSteps,
+                            Housekeeping housekeeping) {
         this.metrics = metrics;
         this.runbookBase = runbookBase;
         this.cooldownSteps = cooldownSteps;
+        this.housekeeping = housekeeping;
     }
 
     @Override
@@ -41,6 +44,20 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
                 metrics.alertRollback(entry.key, episode.type, entry.value.newestRollback(episode.type), now);
             }));
         }
+        context.schedule(housekeeping.tick(), housekeeping.clock(), this::forgetQuietRuns);
+    }
+
+    /** Drops the books of runs with nothing open and no alert for the state retention, so the store stays bounded. */
+    private void forgetQuietRuns(long nowMs) {
+        java.util.List<String> quiet = new java.util.ArrayList<>();
+        try (KeyValueIterator<String, AlertBook> it = store.all()) {
+            it.forEachRemaining(entry -> {
+                if (entry.value.open.isEmpty() && nowMs - entry.value.lastAlertMs > housekeeping.stateRetentionMs()) {
+                    quiet.add(entry.key);
+                }
+            });
+        }
+        quiet.forEach(store::delete);
     }
 
     @Override
@@ -52,6 +69,7 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
             book = new AlertBook();
         }
         boolean emit = alert.isFiring() ? admitFiring(book, alert) : admitResolved(book, alert);
+        book.lastAlertMs = Math.max(book.lastAlertMs, alert.timeMs());
         store.put(run, book);
         if (!emit) {
             return;

@@ -86,7 +86,7 @@ public final class RunwatchTopology {
         addStore(builder, AlertLifecycleProcessor.STORE, AlertBook.class, persistentStores);
         trainingAlerts.merge(evalAlerts, Named.as("merge-alerts"))
                 .process(() -> new AlertLifecycleProcessor(metrics, settings.string(Settings.RUNBOOK_BASE_URL),
-                                settings.longValue(Settings.ALERT_COOLDOWN_STEPS)),
+                                settings.longValue(Settings.ALERT_COOLDOWN_STEPS), housekeeping),
                         Named.as("alert-lifecycle"), AlertLifecycleProcessor.STORE)
                 .to(Topics.ALERTS.name(), Produced.with(Topics.ALERTS.keySerde(), Topics.ALERTS.valueSerde())
                         .withName("to-alerts"));

@@ -152,4 +152,21 @@ class RunwatchTopologyTest {
         fixture.metric("q", step("q", 2, "2.0"), 75_000);
         assertThat(fixture.scrape()).contains("runwatch_run_step{run=\"q\"} 2");
     }
+
+    @Test
+    void theStateOfAnEndedRunAndTheAlertBookOfAQuietRunAreDropped() {
+        Settings settings = Settings.defaults().with(Settings.RUN_RETENTION_S, 60).with(Settings.STATE_RETENTION_S, 120);
+        fixture = new TopologyFixture(settings, RunwatchTopology.Mode.LIVE, stateDir);
+        long now = 0;
+        fixture.metric("r6", step("r6", 1, "NaN"), now);
+        fixture.metric("r6", step("r6", 2, "2.0"), now);
+        fixture.event("r6", "{\"run\":\"r6\",\"type\":\"end\",\"step\":2}", now);
+        assertThat(fixture.alerts()).hasSize(2);
+        assertThat(fixture.driver.getKeyValueStore(AlertLifecycleProcessor.STORE).get("r6")).isNotNull();
+        fixture.advanceWallClock(java.time.Duration.ofSeconds(70));
+        assertThat(fixture.driver.getKeyValueStore(TrainingProcessor.TRAINING_STORE).get("r6")).isNull();
+        assertThat(fixture.driver.getKeyValueStore(AlertLifecycleProcessor.STORE).get("r6")).isNotNull();
+        fixture.advanceWallClock(java.time.Duration.ofSeconds(60));
+        assertThat(fixture.driver.getKeyValueStore(AlertLifecycleProcessor.STORE).get("r6")).isNull();
+    }
 }
