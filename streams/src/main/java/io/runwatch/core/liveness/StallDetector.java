@@ -154,7 +154,9 @@ final class StallDetector {
     private String summary(LivenessState state, double silenceS, double deadlineS, long onsetStep, Long rollback) {
         String since = state.firstStepPending ? "since it (re)started at step " + onsetStep
                 : "after step " + onsetStep;
-        String basis = state.declaredNextS >= 0 ? "declared by the trainer"
+        boolean paceWon = deadlineS > state.declaredNextS + settings.declaredGraceS();
+        String basis = state.declaredNextS >= 0 ? (paceWon ? "its own pace; the trainer declared less"
+                : "declared by the trainer")
                 : state.firstStepPending ? "startup grace" : "learned from its own step intervals";
         String action = rollback != null ? "restart it from checkpoint " + rollback
                 : "restart it from its newest checkpoint";

@@ -107,7 +107,10 @@ class LivenessStallTest {
 
         run.stepDeclaring(80, 60).pass(300);
         assertThat(run.firing(AlertType.stall)).as("a hung declared wait still pages").singleElement()
-                .satisfies(a -> assertThat(a.threshold()).isBetween(200.0, 300.0));
+                .satisfies(a -> {
+                    assertThat(a.threshold()).isBetween(200.0, 300.0);
+                    assertThat(a.summary()).contains("its own pace; the trainer declared less");
+                });
     }
 
     @Test
