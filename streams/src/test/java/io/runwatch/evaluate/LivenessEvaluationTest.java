@@ -39,6 +39,20 @@ class LivenessEvaluationTest {
     }
 
     @Test
+    void overSevenSeedsNoFalsePageAndNoMissedStallOrCrashLoop() {
+        LivenessEvaluation.Score pooled = new LivenessEvaluation.Score();
+        for (long seed = LivenessEvaluation.SEED; seed < LivenessEvaluation.SEED + 7; seed++) {
+            pooled.add(LivenessEvaluation.score(detection, seed).ours());
+        }
+
+        assertThat(pooled.stallCaught).isEqualTo(pooled.stallIncidents);
+        assertThat(pooled.falseStallCount()).as("false stall pages").isZero();
+        assertThat(pooled.stormCaught.values()).allSatisfy(tally -> assertThat(tally[0]).isEqualTo(tally[1]));
+        assertThat(pooled.falseStormCount()).as("false storm pages").isZero();
+        assertThat(pooled.falseTicketCount()).isLessThanOrEqualTo(5);
+    }
+
+    @Test
     void printsTheSection() {
         LivenessEvaluation.Section section = LivenessEvaluation.run(detection,
                 LivenessEvaluation.sharedDataIfPresent());

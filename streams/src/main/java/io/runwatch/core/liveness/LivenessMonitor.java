@@ -91,13 +91,15 @@ public final class LivenessMonitor {
 
     /**
      * A record reordered in transit: a step a few logging intervals behind the newest, with no start event
-     * announcing a resume, that arrives (by its time) within about one usual step interval of the newest record.
-     * A restart's replayed step comes after the crash's downtime, which is longer.
+     * announcing a resume, stamped no later than one typical (median) record interval after the newest record.
+     * A restart's replayed step comes after the crash's downtime and the checkpoint load, which take longer. Not
+     * the stall deadline as the yardstick: it holds evaluation pauses and save allowances (up to a quarter of an
+     * hour), and swallowed the restarts of crash loops whole.
      */
     private boolean isLate(LivenessState state, long step, long timeMs) {
-        double usualIntervalMs = 1000 * stalls.deadlineS(state) / settings.stallMultiplier();
+        double typicalIntervalMs = 1000 * StallDetector.typicalIntervalS(state.stall);
         return state.position >= 0 && step < state.position && !state.firstStepPending
-                && timeMs - state.lastAliveMs <= usualIntervalMs
+                && timeMs - state.lastAliveMs <= typicalIntervalMs
                 && state.position - step <= settings.reorderToleranceSteps() * Math.max(1, state.stepsPerRecord);
     }
 

@@ -26,7 +26,9 @@ final class StallDetector {
     /** Seconds of silence after which the run counts as stalled, as of its newest record. */
     double deadlineS(LivenessState state) {
         if (state.declaredNextS >= 0) {
-            return state.declaredNextS + settings.declaredGraceS();
+            // a declaration stretches the wait but cannot make the next record due sooner than the run's own
+            // pace: a trainer that slowed down still declares its save time plus the step time it used to have
+            return Math.max(state.declaredNextS + settings.declaredGraceS(), paceDeadlineS(state.stall));
         }
         double deadline = learnedDeadlineS(state.stall);
         if (state.firstStepPending) {
@@ -43,9 +45,22 @@ final class StallDetector {
         if (stall.intervals.isEmpty()) {
             return Math.max(settings.stallFloorS(), settings.startupGraceS());
         }
+        return Math.max(settings.stallFloorS(), paceDeadlineS(stall));
+    }
+
+    /** The run's learned intervals and pauses alone (no floor); 0 before any was learned. */
+    private double paceDeadlineS(LivenessState.Stall stall) {
+        if (stall.intervals.isEmpty()) {
+            return 0;
+        }
         double high = stall.intervals.quantile(settings.stallQuantile());
-        return Math.max(settings.stallFloorS(), Math.max(settings.stallMultiplier() * high,
-                settings.stallLongestPauseMultiplier() * stall.longestIntervalS));
+        return Math.max(settings.stallMultiplier() * high,
+                settings.stallLongestPauseMultiplier() * stall.longestIntervalS);
+    }
+
+    /** The run's median record interval, seconds; 0 before any was learned. */
+    static double typicalIntervalS(LivenessState.Stall stall) {
+        return stall.intervals.isEmpty() ? 0 : stall.intervals.quantile(0.5);
     }
 
     /** The run is about to reach its next periodic checkpoint step, so a save pause may be under way. */
@@ -139,7 +154,9 @@ final class StallDetector {
     private String summary(LivenessState state, double silenceS, double deadlineS, long onsetStep, Long rollback) {
         String since = state.firstStepPending ? "since it (re)started at step " + onsetStep
                 : "after step " + onsetStep;
-        String basis = state.declaredNextS >= 0 ? "declared by the trainer"
+        boolean paceWon = deadlineS > state.declaredNextS + settings.declaredGraceS();
+        String basis = state.declaredNextS >= 0 ? (paceWon ? "its own pace; the trainer declared less"
+                : "declared by the trainer")
                 : state.firstStepPending ? "startup grace" : "learned from its own step intervals";
         String action = rollback != null ? "restart it from checkpoint " + rollback
                 : "restart it from its newest checkpoint";

@@ -32,6 +32,24 @@ class LivenessRestartStormTest {
     }
 
     @Test
+    void fastCrashLoopWithoutStartEventsPages() {
+        // Saves every 5 records of 20 s, then crashes 4 records after each save and replays after 100 s.
+        LivenessDriver run = new LivenessDriver().start(null);
+        for (int i = 0; i < 20; i++) {
+            run.steps(5, 20.0).checkpoint();
+        }
+        for (int crash = 1; crash <= 5; crash++) {
+            long saved = run.step;
+            run.steps(4, 20.0).pass(100).step(saved + 1);
+            run.steps(4, 20.0).checkpoint();
+        }
+
+        assertThat(run.state.restarts.total).isEqualTo(5);
+        assertThat(run.firing(AlertType.restart_storm)).singleElement()
+                .satisfies(alert -> assertThat(alert.details()).containsEntry("restarts_in_window", 5));
+    }
+
+    @Test
     void threeSlowRestartsFromTheSameCheckpointPage() {
         LivenessDriver run = new LivenessDriver().start(null).steps(1_000, 1.0).checkpoint().steps(500, 1.0);
         crashAndResume(run, 1_000, 120, 2_000);

@@ -97,6 +97,23 @@ class LivenessStallTest {
     }
 
     @Test
+    void aDeclarationShorterThanTheRunsOwnPaceDoesNotPageEarlier() {
+        // The run slowed from 40 s to 80 s a step, then declared a 60 s wait for its save: the save time plus
+        // the step time it used to have. The step arrived after 130 s; the declared 60 s + grace paged a live run.
+        LivenessDriver run = new LivenessDriver().start(null).steps(100, 40).steps(100, 80).stepDeclaring(80, 60);
+
+        run.pass(130).steps(1, 0);
+        assertThat(run.of(AlertType.stall)).as("within its own pace (3 × ~80 s)").isEmpty();
+
+        run.stepDeclaring(80, 60).pass(300);
+        assertThat(run.firing(AlertType.stall)).as("a hung declared wait still pages").singleElement()
+                .satisfies(a -> {
+                    assertThat(a.threshold()).isBetween(200.0, 300.0);
+                    assertThat(a.summary()).contains("its own pace; the trainer declared less");
+                });
+    }
+
+    @Test
     void checkpointEventBeforeTheSaveStretchesTheDeadline() {
         LivenessDriver run = new LivenessDriver().start(null).steps(100, 1.0).checkpoint().pass(600).steps(100, 1.0);
 
