@@ -22,28 +22,11 @@ import java.util.Set;
  * to the baseline "alert when a score drops 2 points below its running maximum".
  *
  * <p>Part of {@code Evaluate} (production topology); {@link #main} runs this section alone on the pure
- * monitors, from the repository root so that {@code ../shared} is found (see docs/evals.md).
+ * monitors, from the repository root so that {@code ../shared} is found (see the README, "Detection quality").
  */
 public final class EvalEvaluation {
     static final long SYNTHETIC_SEED = 20_240_611L;
     static final int SYNTHETIC_RUNS = 40;
-
-    /** A Markdown table with a title and notes. */
-    public record Section(String title, List<String> header, List<List<String>> rows, List<String> notes) {
-        public String toMarkdown() {
-            StringBuilder md = new StringBuilder("### ").append(title).append("\n\n");
-            md.append("| ").append(String.join(" | ", header)).append(" |\n|");
-            md.append("---|".repeat(header.size())).append('\n');
-            for (List<String> row : rows) {
-                md.append("| ").append(String.join(" | ", row)).append(" |\n");
-            }
-            md.append('\n');
-            for (String note : notes) {
-                md.append("- ").append(note).append('\n');
-            }
-            return md.toString();
-        }
-    }
 
     /** Quality on the synthetic suite, for one detection. */
     public record SyntheticScore(int bigDrops, int bigFound, int midDrops, int midFound, int smallDrops,
@@ -70,10 +53,10 @@ public final class EvalEvaluation {
      * generator seeds (the pinned one and the N − 1 after it), so that tuning does not fit one draw.
      */
     public static void main(String[] args) {
-        Path shared = Path.of("..", "shared");
+        Path shared = Evaluate.sharedData();
         long started = System.nanoTime();
         Detection detection = new MonitorDetection(Settings.defaults());
-        Section section = run(detection, Files.isDirectory(shared) ? shared : null);
+        Section section = run(detection, shared);
         System.out.println(section.toMarkdown());
         int seedsArg = List.of(args).indexOf("--seeds");
         if (seedsArg >= 0) {

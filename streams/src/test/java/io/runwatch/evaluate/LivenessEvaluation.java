@@ -53,19 +53,6 @@ public final class LivenessEvaluation {
     private LivenessEvaluation() {
     }
 
-    /** A titled Markdown table. */
-    public record Section(String title, List<String> header, List<List<String>> rows) {
-        public String toMarkdown() {
-            StringBuilder text = new StringBuilder("### ").append(title).append("\n\n");
-            text.append("| ").append(String.join(" | ", header)).append(" |\n|");
-            text.append("---|".repeat(header.size())).append('\n');
-            for (List<String> row : rows) {
-                text.append("| ").append(String.join(" | ", row)).append(" |\n");
-            }
-            return text.toString();
-        }
-    }
-
     /** Arguments: {@code --seeds=N} sweeps N seeds from {@link #SEED}; {@code key=value} overrides a setting. */
     public static void main(String[] args) {
         long started = System.nanoTime();
@@ -80,20 +67,10 @@ public final class LivenessEvaluation {
             }
         }
         Detection detection = new MonitorDetection(Settings.load(new Properties(), Map.of(), overrides));
-        Section section = seeds > 0 ? seedSweep(detection, seeds) : run(detection, sharedDataIfPresent());
+        Section section = seeds > 0 ? seedSweep(detection, seeds) : run(detection, Evaluate.sharedData());
         System.out.println(section.toMarkdown());
         System.out.printf(Locale.ROOT, "(%s; %.1f s)%n", overrides.isEmpty() ? "defaults" : overrides,
                 (System.nanoTime() - started) / 1e9);
-    }
-
-    /** {@code ../shared} next to the repository root, from the root or from {@code streams/}; null if absent. */
-    static Path sharedDataIfPresent() {
-        for (Path candidate : List.of(Path.of("..", "shared"), Path.of("..", "..", "shared"))) {
-            if (Files.isDirectory(candidate.resolve("data"))) {
-                return candidate;
-            }
-        }
-        return null;
     }
 
     /** The synthetic suite scored for {@code detection} and for the 10-minute baseline. */

@@ -54,8 +54,8 @@ class LivenessEvaluationTest {
 
     @Test
     void printsTheSection() {
-        LivenessEvaluation.Section section = LivenessEvaluation.run(detection,
-                LivenessEvaluation.sharedDataIfPresent());
+        Section section = LivenessEvaluation.run(detection,
+                Evaluate.sharedData());
         System.out.println(section.toMarkdown());
 
         assertThat(section.rows()).hasSizeGreaterThanOrEqualTo(11)

@@ -78,23 +78,13 @@ public final class TrainingEvaluation {
         }
     }
 
-    public static TrainingSection run(Detection detection, Path sharedDataOrNull) {
+    public static Section run(Detection detection, Path sharedDataOrNull) {
         return format(evaluate(detection, sharedDataOrNull), detection.getClass().getSimpleName());
     }
 
     public static void main(String[] args) {
-        Path shared = args.length > 0 ? Path.of(args[0]) : locateShared();
+        Path shared = args.length > 0 ? Path.of(args[0]) : Evaluate.sharedData();
         System.out.println(run(new MonitorDetection(Settings.defaults()), shared).toMarkdown());
-    }
-
-    /** {@code ../shared} relative to the repository root, whether started from the root or from streams/. */
-    static Path locateShared() {
-        for (Path candidate : List.of(Path.of("..", "shared"), Path.of("..", "..", "shared"))) {
-            if (Files.isDirectory(candidate.resolve("data").resolve("trainlogs"))) {
-                return candidate;
-            }
-        }
-        return null;
     }
 
     static Result evaluate(Detection detection, Path sharedDataOrNull) {
@@ -259,7 +249,7 @@ public final class TrainingEvaluation {
 
     // ---- the table -------------------------------------------------------------------------------------------
 
-    static TrainingSection format(Result result, String detectionPath) {
+    static Section format(Result result, String detectionPath) {
         List<List<String>> rows = new ArrayList<>();
         for (Score score : result.scores()) {
             boolean baseline = !score.detector().equals("runwatch");
@@ -293,7 +283,7 @@ public final class TrainingEvaluation {
                 String.format("runwatch processed the suite in %d ms (%.0f records/s through %s).",
                         runwatch.millis(), runwatch.records() * 1000.0 / Math.max(1, runwatch.millis()),
                         detectionPath));
-        return new TrainingSection("Training health: loss spikes, divergence, precursors",
+        return new Section("Training health: loss spikes, divergence, precursors",
                 List.of("detector", "family", "episodes", "recall", "false pages", "false tickets",
                         "median delay (logged steps)", "precursor ahead"), rows, notes);
     }

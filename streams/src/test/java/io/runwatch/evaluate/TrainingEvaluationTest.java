@@ -17,7 +17,7 @@ class TrainingEvaluationTest {
         // The printed table includes the real logs when ../shared is present; the targets are asserted on the
         // seeded synthetic suite alone, so the test means the same on a fresh clone.
         System.out.println(TrainingEvaluation.run(new MonitorDetection(Settings.defaults()),
-                TrainingEvaluation.locateShared()).toMarkdown());
+                Evaluate.sharedData()).toMarkdown());
         Result result = TrainingEvaluation.evaluate(new MonitorDetection(Settings.defaults()), null);
         Score runwatch = result.of("runwatch");
         Score minimum = result.scores().get(1);

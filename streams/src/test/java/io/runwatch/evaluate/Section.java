@@ -2,10 +2,14 @@ package io.runwatch.evaluate;
 
 import java.util.List;
 
-/** One printable evaluation section: a Markdown table with a title and notes under it. */
-record TrainingSection(String title, List<String> header, List<List<String>> rows, List<String> notes) {
+/** One printable evaluation section, shared by all suites: a Markdown table with a title and notes under it. */
+public record Section(String title, List<String> header, List<List<String>> rows, List<String> notes) {
 
-    String toMarkdown() {
+    public Section(String title, List<String> header, List<List<String>> rows) {
+        this(title, header, rows, List.of());
+    }
+
+    public String toMarkdown() {
         StringBuilder md = new StringBuilder("### ").append(title).append("\n\n");
         md.append("| ").append(String.join(" | ", header)).append(" |\n");
         md.append("|").append("---|".repeat(header.size())).append("\n");
