@@ -209,7 +209,8 @@ public final class RunwatchMetrics {
                     g.noise());
             gauge("runwatch_eval_noisy", "1 while the benchmark is indistinguishable from noise, else 0", tags)
                     .set(g.noisy() ? 1 : 0);
-            setIfFinite("runwatch_eval_regression_z", "Drop below the expected score (recent trend or level), in noise units",
+            setIfFinite("runwatch_eval_regression_z",
+                    "Drop below the expected score (recent trend or level), in noise units",
                     tags, g.regressionZ());
             setIfFinite("runwatch_eval_kendall_tau", "Kendall tau between step and score", tags.and("window", "all"),
                     g.kendallTauAll());
