@@ -27,6 +27,8 @@ import java.util.Set;
 public final class EvalEvaluation {
     static final long SYNTHETIC_SEED = 20_240_611L;
     static final int SYNTHETIC_RUNS = 40;
+    /** {@code -Devaluate.misses=true} lists runwatch's missed synthetic drops of 5 noise units or more. */
+    private static final boolean PRINT_MISSES = Boolean.getBoolean("evaluate.misses");
 
     /** Quality on the synthetic suite, for one detection. */
     public record SyntheticScore(int bigDrops, int bigFound, int midDrops, int midFound, int smallDrops,
@@ -69,7 +71,7 @@ public final class EvalEvaluation {
         List<List<String>> rows = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         SyntheticEvalSuite.Suite suite = SyntheticEvalSuite.generate(SYNTHETIC_SEED, SYNTHETIC_RUNS);
-        SyntheticScore ours = scoreSynthetic(suite, detection.detect(suite.inputs()));
+        SyntheticScore ours = scoreSynthetic(suite, detection.detect(suite.inputs()), PRINT_MISSES);
         SyntheticScore baseline = scoreSynthetic(suite, new EvalBaselineDetection().detect(suite.inputs()));
         rows.add(syntheticRow("synthetic", "runwatch", ours, true));
         rows.add(syntheticRow("synthetic", "baseline: 2 points below running max", baseline, false));
@@ -132,6 +134,11 @@ public final class EvalEvaluation {
     }
 
     static SyntheticScore scoreSynthetic(SyntheticEvalSuite.Suite suite, List<Alert> alerts) {
+        return scoreSynthetic(suite, alerts, false);
+    }
+
+    /** With {@code printMisses}, also lists each missed drop of 5 noise units or more (for tuning). */
+    static SyntheticScore scoreSynthetic(SyntheticEvalSuite.Suite suite, List<Alert> alerts, boolean printMisses) {
         Map<String, List<Alert>> regressions = new HashMap<>();
         Set<String> noisy = new HashSet<>();
         for (Alert a : alerts) {
@@ -158,6 +165,9 @@ public final class EvalEvaluation {
                         hit = true;
                         matched.add(a);
                     }
+                }
+                if (!hit && drop.noiseUnits() >= 5 && printMisses) {
+                    System.out.printf(Locale.ROOT, "missed %s %s%n", truth.key(), drop);
                 }
                 if (drop.noiseUnits() >= 5) {
                     bigDrops++;
