@@ -96,6 +96,10 @@ public final class Settings {
     public static final Setting TRAINING_RECOVERY_WINDOW_STEPS = longValue("training.recovery.window.steps", 50, 2,
             1_000_000, "Logged steps a spike has to come back to its pre-spike level before it pages as "
                     + "divergence (large runs recover from benign spikes in tens of steps).");
+    public static final Setting TRAINING_RECOVERY_PROGRESS_STEPS = longValue("training.recovery.progress.steps", 15,
+            10, 1_000_000, "Logged steps after a spike's confirmation from which it pages as divergence when its "
+                    + "last 10 logged steps show no measurable progress back and it is still over half its peak: "
+                    + "benign spikes are on their way down by then (the longest hold in the real logs is 6 steps).");
     public static final Setting TRAINING_SLOW_DIVERGENCE_RISE = decimal("training.divergence.slow.rise", 0.10,
             0.01, 10, "Rise of the smoothed loss over its best level since warm-up that pages as slow divergence "
                     + "(real runs wander up to ~5% on long plateaus).");
@@ -295,7 +299,8 @@ public final class Settings {
     public TrainingSettings training() {
         return new TrainingSettings(longValue(TRAINING_WARMUP_STEPS), decimal(TRAINING_SPIKE_ENTER_Z),
                 decimal(TRAINING_SPIKE_CONFIRM_Z), decimal(TRAINING_SPIKE_MIN_RISE),
-                longValue(TRAINING_RECOVERY_WINDOW_STEPS), decimal(TRAINING_SLOW_DIVERGENCE_RISE),
+                longValue(TRAINING_RECOVERY_WINDOW_STEPS), longValue(TRAINING_RECOVERY_PROGRESS_STEPS),
+                decimal(TRAINING_SLOW_DIVERGENCE_RISE),
                 decimal(TRAINING_SPIKE_RATE_TICKET), decimal(TRAINING_GRAD_SPIKE_Z),
                 longValue(TRAINING_GRAD_PERSIST_STEPS), decimal(TRAINING_PRECURSOR_COLLAPSE_DECADES),
                 decimal(TRAINING_PRECURSOR_UPDATE_RMS), longValue(REORDER_TOLERANCE_STEPS),

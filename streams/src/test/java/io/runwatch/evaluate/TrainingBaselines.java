@@ -14,6 +14,8 @@ import java.util.Map;
  * What a user would write without runwatch, to compare against. Both see records in arrival order (no
  * de-duplication, no rewind handling), skip non-finite values, and raise one episode while their condition
  * holds. Their alerts carry type {@code loss_spike}: the scoring treats a baseline alert as matching any family.
+ * The issue's rules use {@link #MIN_FACTOR} and {@link #EMA_SIGMAS}; the evaluation also runs them with the
+ * threshold raised until they meet runwatch's false-alert budget.
  */
 final class TrainingBaselines {
     static final double MIN_FACTOR = 1.2;
@@ -24,8 +26,8 @@ final class TrainingBaselines {
     private TrainingBaselines() {
     }
 
-    /** "Page when loss > 1.2 × its running minimum." */
-    static Detection runningMinimum() {
+    /** "Page when loss > 1.2 × its running minimum", with another factor when calibrated. */
+    static Detection runningMinimum(double factor) {
         return inputs -> {
             Map<String, double[]> minimum = new HashMap<>();
             Map<String, Alert> open = new HashMap<>();
@@ -36,16 +38,19 @@ final class TrainingBaselines {
                     continue;
                 }
                 double[] min = minimum.computeIfAbsent(p.run(), r -> new double[] {Double.POSITIVE_INFINITY});
-                boolean above = p.loss() > MIN_FACTOR * min[0];
-                track(out, open, p, above, Severity.page, "loss above 1.2x its running minimum");
+                boolean above = p.loss() > factor * min[0];
+                track(out, open, p, above, Severity.page, "loss above " + factor + "x its running minimum");
                 min[0] = Math.min(min[0], p.loss());
             }
             return out;
         };
     }
 
-    /** "Ticket when loss is 4σ over an EMA of mean and variance" (α = 0.02, 50 records of warm-up). */
-    static Detection emaSigma() {
+    /**
+     * "Ticket when loss is 4σ over an EMA of mean and variance" (α = 0.02, 50 records of warm-up), with another
+     * number of sigmas when calibrated.
+     */
+    static Detection emaSigma(double sigmas) {
         return inputs -> {
             Map<String, double[]> ema = new HashMap<>(); // mean, variance, count
             Map<String, Alert> open = new HashMap<>();
@@ -56,8 +61,8 @@ final class TrainingBaselines {
                     continue;
                 }
                 double[] s = ema.computeIfAbsent(p.run(), r -> new double[] {p.loss(), 0, 0});
-                boolean above = s[2] >= EMA_WARMUP && p.loss() > s[0] + EMA_SIGMAS * Math.sqrt(s[1]);
-                track(out, open, p, above, Severity.ticket, "loss 4 sigma over its EMA");
+                boolean above = s[2] >= EMA_WARMUP && p.loss() > s[0] + sigmas * Math.sqrt(s[1]);
+                track(out, open, p, above, Severity.ticket, "loss " + sigmas + " sigma over its EMA");
                 double delta = p.loss() - s[0];
                 s[0] += EMA_ALPHA * delta;
                 s[1] = (1 - EMA_ALPHA) * (s[1] + EMA_ALPHA * delta * delta);

@@ -18,7 +18,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.DoubleFunction;
+import java.util.function.Predicate;
 
 /**
  * Evaluation section of the training-health detectors: runs a {@link Detection} and the two baselines a user
@@ -40,6 +44,17 @@ public final class TrainingEvaluation {
     /** An alert this many logged steps after a label's end is still about that episode, not a false alarm. */
     private static final long LATE_TOLERANCE = 60;
     private static final int WARMUP_FOR_CLEAN_COUNT = 50;
+    /** The calibrated baselines' budget, the for runwatch: no false page; one false ticket per 10 clean runs. */
+    private static final double TICKET_BUDGET_PER_10_CLEAN_RUNS = 1.0;
+    /** Grids the calibrated thresholds are searched on, smallest first. */
+    private static final double FACTOR_STEP = 0.1;
+    private static final double MAX_FACTOR = 10;
+    private static final double SIGMA_STEP = 0.5;
+    private static final double MAX_SIGMAS = 100;
+    static final String RUNNING_MIN = "baseline: page at 1.2 × running min";
+    static final String EMA = "baseline: ticket at EMA + 4σ";
+    /** Calibrated rows are named with the threshold found, e.g. "calibrated: page at 5.6 × running min". */
+    static final String CALIBRATED = "calibrated: ";
 
     private TrainingEvaluation() {
     }
@@ -51,6 +66,10 @@ public final class TrainingEvaluation {
         int falsePages;
         int falseTickets;
         final List<Double> delays = new ArrayList<>();
+        /** Divergence only: delay to the first ticket or page on the episode (the spike it escalates from). */
+        final List<Double> firstReportDelays = new ArrayList<>();
+        /** False pages and tickets by kind of run ("real", "rewind", "spike", ...). */
+        final Map<String, Integer> falseByKind = new TreeMap<>();
         int precursorCases;
         int ahead;
         final List<Double> leads = new ArrayList<>();
@@ -72,9 +91,15 @@ public final class TrainingEvaluation {
         }
     }
 
-    record Result(List<Score> scores, int runs, int syntheticRuns, int realRuns) {
-        Score of(String detector) {
-            return scores.stream().filter(s -> s.detector().equals(detector)).findFirst().orElseThrow();
+    /**
+     * @param calibratedFactor smallest factor of the running-minimum rule without a false page (NaN: none found)
+     * @param calibratedSigmas smallest number of sigmas of the EMA rule within the false-ticket budget (NaN: none)
+     */
+    record Result(List<Score> scores, int runs, int syntheticRuns, int realRuns, double calibratedFactor,
+                  double calibratedSigmas, Map<String, Integer> factorForcedBy, Map<String, Integer> sigmasForcedBy) {
+        /** The score of the first detector whose name starts with {@code prefix}. */
+        Score of(String prefix) {
+            return scores.stream().filter(s -> s.detector().startsWith(prefix)).findFirst().orElseThrow();
         }
     }
 
@@ -82,9 +107,26 @@ public final class TrainingEvaluation {
         return format(evaluate(detection, sharedDataOrNull), detection.getClass().getSimpleName());
     }
 
+    /**
+     * Arguments: {@code key=value} overrides a setting (to try one while tuning, e.g.
+     * {@code training.recovery.progress.steps=10}); anything else is the path of the shared directory.
+     */
     public static void main(String[] args) {
-        Path shared = args.length > 0 ? Path.of(args[0]) : Evaluate.sharedData();
-        System.out.println(run(new MonitorDetection(Settings.defaults()), shared).toMarkdown());
+        Map<String, String> overrides = new LinkedHashMap<>();
+        Path shared = Evaluate.sharedData();
+        for (String arg : args) {
+            String[] keyValue = arg.split("=", 2);
+            if (keyValue.length == 2) {
+                if (Settings.definitions().stream().noneMatch(d -> d.key().equals(keyValue[0]))) {
+                    throw new IllegalArgumentException("unknown setting " + keyValue[0]);
+                }
+                overrides.put(keyValue[0], keyValue[1]);
+            } else {
+                shared = Path.of(arg);
+            }
+        }
+        Settings settings = Settings.load(new Properties(), Map.of(), overrides);
+        System.out.println(run(new MonitorDetection(settings), shared).toMarkdown());
     }
 
     static Result evaluate(Detection detection, Path sharedDataOrNull) {
@@ -93,11 +135,47 @@ public final class TrainingEvaluation {
         if (sharedDataOrNull != null) {
             suite.addAll(realRuns(sharedDataOrNull.resolve("data").resolve("trainlogs")));
         }
-        List<Score> scores = List.of(
+        List<Score> scores = new ArrayList<>(List.of(
                 score("runwatch", detection, suite, false),
-                score("baseline: page at 1.2 × running min", TrainingBaselines.runningMinimum(), suite, true),
-                score("baseline: ticket at EMA + 4σ", TrainingBaselines.emaSigma(), suite, true));
-        return new Result(scores, suite.size(), synthetic, suite.size() - synthetic);
+                score(RUNNING_MIN, TrainingBaselines.runningMinimum(TrainingBaselines.MIN_FACTOR), suite, true),
+                score(EMA, TrainingBaselines.emaSigma(TrainingBaselines.EMA_SIGMAS), suite, true)));
+        Calibrated factor = calibrate(TrainingBaselines.MIN_FACTOR, FACTOR_STEP, MAX_FACTOR,
+                k -> score(CALIBRATED + "page at " + k + " × running min", TrainingBaselines.runningMinimum(k),
+                        suite, true),
+                s -> s.total().falsePages == 0);
+        Calibrated sigmas = calibrate(TrainingBaselines.EMA_SIGMAS, SIGMA_STEP, MAX_SIGMAS,
+                k -> score(CALIBRATED + "ticket at EMA + " + k + "σ", TrainingBaselines.emaSigma(k), suite, true),
+                s -> s.falseTicketsPer10CleanRuns() <= TICKET_BUDGET_PER_10_CLEAN_RUNS);
+        scores.add(factor.score());
+        scores.add(sigmas.score());
+        return new Result(scores, suite.size(), synthetic, suite.size() - synthetic, factor.threshold(),
+                sigmas.threshold(), forcedBy(factor), forcedBy(sigmas));
+    }
+
+    private static Map<String, Integer> forcedBy(Calibrated calibrated) {
+        return calibrated.below() == null ? Map.of() : calibrated.below().total().falseByKind;
+    }
+
+    /** @param below the score one grid step lower: the false alerts that forced the threshold up */
+    private record Calibrated(double threshold, Score score, Score below) {
+    }
+
+    /**
+     * Raises a baseline's threshold along a grid until it meets the false-alert budget: the same rule, at the
+     * alert budget runwatch is held to. When no grid value meets it, the largest is scored and NaN returned.
+     */
+    private static Calibrated calibrate(double from, double step, double to, DoubleFunction<Score> scoreAt,
+                                        Predicate<Score> withinBudget) {
+        Score below = null;
+        for (int i = 0; from + i * step <= to + 1e-9; i++) {
+            double threshold = Math.round((from + i * step) * 100) / 100.0;
+            Score score = scoreAt.apply(threshold);
+            if (withinBudget.test(score)) {
+                return new Calibrated(threshold, score, below);
+            }
+            below = score;
+        }
+        return new Calibrated(Double.NaN, below, below);
     }
 
     // ---- scoring -----------------------------------------------------------------------------------------
@@ -138,6 +216,7 @@ public final class TrainingEvaluation {
                     continue;
                 }
                 Tally family = families.get(alert.type());
+                total.falseByKind.merge(run.kind(), 1, Integer::sum);
                 if (alert.severity() == Severity.page) {
                     total.falsePages++;
                     family.falsePages++;
@@ -169,9 +248,16 @@ public final class TrainingEvaluation {
         }
         family.detected++;
         total.detected++;
-        double delay = Math.max(0, first.detectedAtStep() - label.onsetStep()) / (double) run.interval();
+        double delay = delay(run, label, first);
         family.delays.add(delay);
         total.delays.add(delay);
+        if (label.family() == AlertType.divergence && !anyTypeMatches) {
+            alerts.stream()
+                    .filter(a -> matchesType(label, a, false) && a.severity().isAtLeast(Severity.ticket))
+                    .filter(a -> a.detectedAtStep() >= label.onsetStep() - EARLY_TOLERANCE * run.interval())
+                    .min(Comparator.comparingLong(Alert::detectedAtStep))
+                    .ifPresent(a -> family.firstReportDelays.add(delay(run, label, a)));
+        }
         if (label.spikeStep() >= 0) {
             double lead = (label.spikeStep() - first.detectedAtStep()) / (double) run.interval();
             family.leads.add(lead);
@@ -179,6 +265,10 @@ public final class TrainingEvaluation {
                 family.ahead++;
             }
         }
+    }
+
+    private static double delay(TrainingLabelledRun run, TrainingLabel label, Alert alert) {
+        return Math.max(0, alert.detectedAtStep() - label.onsetStep()) / (double) run.interval();
     }
 
     /** A ticket or page is excused by a label of a matching type, at least as severe, around the alert. */
@@ -255,9 +345,13 @@ public final class TrainingEvaluation {
             boolean baseline = !score.detector().equals("runwatch");
             for (AlertType family : FAMILIES) {
                 Tally t = score.families().get(family);
+                String delay = number(t.medianDelay());
+                if (!t.firstReportDelays.isEmpty()) {
+                    delay += " to the page (" + number(median(t.firstReportDelays)) + " to the first ticket)";
+                }
                 rows.add(List.of(score.detector(), family.name(), String.valueOf(t.labelled),
                         ratio(t.detected, t.labelled), baseline ? "—" : String.valueOf(t.falsePages),
-                        baseline ? "—" : String.valueOf(t.falseTickets), number(t.medianDelay()),
+                        baseline ? "—" : String.valueOf(t.falseTickets), delay,
                         family == AlertType.adam_precursor ? precursor(t) : ""));
             }
             Tally t = score.total();
@@ -280,12 +374,24 @@ public final class TrainingEvaluation {
                         + "labelled onset to the deciding record, median.",
                 "Precursor ahead: cases where adam_precursor fired before the spike's onset, and the median "
                         + "lead in logged steps.",
+                String.format("Calibrated baselines: the same rules with the threshold raised on a grid (×%.1f "
+                                + "steps, %.1fσ steps) to the smallest value with no false page (k = %s) or at most "
+                                + "%.0f false ticket per 10 clean runs (k = %s) on this suite. Their recall and "
+                                + "delay are what the baselines give at runwatch's false-alert budget. One step "
+                                + "lower, the false alerts came from runs of kind %s and %s.", FACTOR_STEP,
+                        SIGMA_STEP, threshold(result.calibratedFactor(), MAX_FACTOR),
+                        TICKET_BUDGET_PER_10_CLEAN_RUNS, threshold(result.calibratedSigmas(), MAX_SIGMAS),
+                        result.factorForcedBy(), result.sigmasForcedBy()),
                 String.format("runwatch processed the suite in %d ms (%.0f records/s through %s).",
                         runwatch.millis(), runwatch.records() * 1000.0 / Math.max(1, runwatch.millis()),
                         detectionPath));
         return new Section("Training health: loss spikes, divergence, precursors",
                 List.of("detector", "family", "episodes", "recall", "false pages", "false tickets",
                         "median delay (logged steps)", "precursor ahead"), rows, notes);
+    }
+
+    private static String threshold(double value, double gridEnd) {
+        return Double.isNaN(value) ? String.format("none up to %.1f", gridEnd) : String.format("%.2f", value);
     }
 
     private static String precursor(Tally t) {

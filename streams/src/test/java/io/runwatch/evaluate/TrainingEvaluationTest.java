@@ -20,8 +20,8 @@ class TrainingEvaluationTest {
                 Evaluate.sharedData()).toMarkdown());
         Result result = TrainingEvaluation.evaluate(new MonitorDetection(Settings.defaults()), null);
         Score runwatch = result.of("runwatch");
-        Score minimum = result.scores().get(1);
-        Score ema = result.scores().get(2);
+        Score minimum = result.of(TrainingEvaluation.RUNNING_MIN);
+        Score ema = result.of(TrainingEvaluation.EMA);
 
         for (AlertType family : TrainingEvaluation.FAMILIES) {
             Tally t = runwatch.families().get(family);
@@ -31,6 +31,10 @@ class TrainingEvaluationTest {
         assertThat(runwatch.total().falsePages).isZero();
         assertThat(runwatch.falseTicketsPer10CleanRuns()).isLessThanOrEqualTo(1.0);
         assertThat(runwatch.families().get(AlertType.loss_spike).medianDelay()).isLessThanOrEqualTo(2.0);
+        Tally divergence = runwatch.families().get(AlertType.divergence);
+        // Plateaued spikes page once they make no progress back (15 logged steps), not at the 50-step window.
+        assertThat(divergence.medianDelay()).isLessThanOrEqualTo(15.0);
+        assertThat(TrainingEvaluation.median(divergence.firstReportDelays)).isLessThanOrEqualTo(2.0);
         Tally precursor = runwatch.families().get(AlertType.adam_precursor);
         assertThat(precursor.ahead * 4).isGreaterThanOrEqualTo(precursor.precursorCases * 3);
 
@@ -39,6 +43,38 @@ class TrainingEvaluationTest {
             assertThat(runwatch.total().falsePages + runwatch.total().falseTickets)
                     .isLessThan(baseline.total().falsePages + baseline.total().falseTickets);
             assertThat(precursor.ahead).isGreaterThan(baseline.families().get(AlertType.adam_precursor).ahead);
+        }
+    }
+
+    /** At runwatch's false-alert budget the baselines' rules find less, and later, in every family. */
+    @Test
+    void calibratedBaselinesFindLessAndLaterAtTheSameAlertBudget() {
+        Result result = TrainingEvaluation.evaluate(new MonitorDetection(Settings.defaults()), null);
+        Score runwatch = result.of("runwatch");
+        Score minimum = result.of(TrainingEvaluation.CALIBRATED + "page");
+        Score ema = result.of(TrainingEvaluation.CALIBRATED + "ticket");
+
+        assertThat(result.calibratedFactor()).isGreaterThan(TrainingBaselines.MIN_FACTOR);
+        assertThat(result.calibratedSigmas()).isGreaterThan(TrainingBaselines.EMA_SIGMAS);
+        assertThat(minimum.total().falsePages).isZero();
+        assertThat(ema.falseTicketsPer10CleanRuns()).isLessThanOrEqualTo(1.0);
+        for (Score baseline : new Score[] {minimum, ema}) {
+            for (AlertType family : TrainingEvaluation.FAMILIES) {
+                Tally ours = runwatch.families().get(family);
+                Tally theirs = baseline.families().get(family);
+                if (theirs.labelled == 0) {
+                    continue; // run_rewound: the baselines cannot report one
+                }
+                assertThat(ours.recall()).as("%s recall vs %s", family, baseline.detector())
+                        .isGreaterThanOrEqualTo(theirs.recall());
+                if (theirs.detected > 0) {
+                    double ourDelay = family == AlertType.divergence
+                            ? TrainingEvaluation.median(ours.firstReportDelays) : ours.medianDelay();
+                    assertThat(ourDelay).as("%s delay vs %s", family, baseline.detector())
+                            .isLessThanOrEqualTo(theirs.medianDelay());
+                }
+            }
+            assertThat(runwatch.total().recall()).isGreaterThan(baseline.total().recall());
         }
     }
 }

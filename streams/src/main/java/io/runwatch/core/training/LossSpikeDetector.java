@@ -7,6 +7,7 @@ import io.runwatch.core.Severity;
 import io.runwatch.core.training.TrainingState.Baseline;
 import io.runwatch.core.training.TrainingState.LossEpisode;
 import io.runwatch.core.training.TrainingState.LossExcursion;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +22,8 @@ import java.util.Map;
  *       {@code spikeMinRise} and either both reach {@code spikeConfirmZ} or it is three points long;
  *   <li>an excursion of one point is a bad batch: counted, reported as info;
  *   <li>an open spike resolves after two points back at the pre-spike level, and escalates to a
- *       {@code divergence} page when the loss keeps climbing or is not back within the recovery window;
+ *       {@code divergence} page when the loss keeps climbing, makes no progress back for
+ *       {@code recoveryProgressSteps}, or is not back within the recovery window;
  *   <li>a slow rise of the smoothed loss over its best level pages as divergence without any spike.
  * </ul>
  */
@@ -48,6 +50,20 @@ final class LossSpikeDetector {
     static final int RISE_WINDOW = 8;
     /** t-statistic of the least-squares slope over the window that counts as a steady rise, not noise. */
     private static final double RISE_T = 4.0;
+    /**
+     * Logged steps over which progress back is measured: short enough that a benign spike which rose slowly and
+     * held a while is judged on its way down, long enough for a robust slope (about 1 sigma of error).
+     */
+    static final int PROGRESS_WINDOW = 10;
+    /** Logged steps of raw excess an episode keeps. */
+    static final int EXCESS_HISTORY = Math.max(RISE_WINDOW, PROGRESS_WINDOW);
+    /**
+     * Progress back is measurable when the fitted decline over the progress window is at least this many of
+     * its standard errors and at least {@link #PROGRESS_FRACTION} of the excess: a spike that sheds less than
+     * a tenth of its height in ten steps would not be back within the recovery window either.
+     */
+    private static final double PROGRESS_Z = 2.0;
+    private static final double PROGRESS_FRACTION = 0.1;
     private static final double RATE_ALPHA = 1.0 / 1000;
     /** The spike rate is judged only once it has seen this many logged steps. */
     private static final long RATE_MIN_SAMPLES = 200;
@@ -189,7 +205,7 @@ final class LossSpikeDetector {
         // Where the loss would be without the spike: it was still falling, at a damped pre-spike slope.
         episode.expectedDrop = episode.expectedDrop * TREND_DAMPING + Math.min(0, episode.baseTrend);
         double excess = logLoss - (episode.baseLevel + episode.expectedDrop);
-        episode.recentExcess[(int) (episode.loggedSinceConfirm % RISE_WINDOW)] = excess;
+        episode.recordExcess(excess);
         episode.smoothedExcess += EPISODE_SMOOTHING * (excess - episode.smoothedExcess);
         boolean newPeak = episode.smoothedExcess > episode.peakSmoothedExcess;
         episode.peakSmoothedExcess = Math.max(episode.peakSmoothedExcess, episode.smoothedExcess);
@@ -207,6 +223,8 @@ final class LossSpikeDetector {
         }
         if (isClimbing(episode, newPeak)) {
             escalate(state, episode, point, logLoss, "keeps climbing", out);
+        } else if (isNotRecovering(episode)) {
+            escalate(state, episode, point, logLoss, "not recovering", out);
         } else if (episode.loggedSinceConfirm >= settings.recoveryWindowSteps()) {
             boolean cameDown = episode.smoothedExcess <= episode.peakSmoothedExcess / 2;
             escalate(state, episode, point, logLoss, cameDown ? "incomplete recovery" : "did not recover", out);
@@ -233,27 +251,86 @@ final class LossSpikeDetector {
     /** Least-squares slope of the raw excess over the window, oldest first: rise and t-statistic. */
     private static boolean isRisingSteadily(LossEpisode episode, double minRise) {
         int n = RISE_WINDOW;
+        double[] y = lastExcess(episode, n);
         double meanX = (n - 1) / 2.0;
         double meanY = 0;
-        for (double y : episode.recentExcess) {
-            meanY += y / n;
+        for (double v : y) {
+            meanY += v / n;
         }
         double sxx = 0;
         double sxy = 0;
         for (int x = 0; x < n; x++) {
-            double y = episode.recentExcess[(int) ((episode.loggedSinceConfirm + 1 + x) % n)];
             sxx += (x - meanX) * (x - meanX);
-            sxy += (x - meanX) * (y - meanY);
+            sxy += (x - meanX) * (y[x] - meanY);
         }
         double slope = sxy / sxx;
         double residuals = 0;
         for (int x = 0; x < n; x++) {
-            double y = episode.recentExcess[(int) ((episode.loggedSinceConfirm + 1 + x) % n)];
-            double r = y - meanY - slope * (x - meanX);
+            double r = y[x] - meanY - slope * (x - meanX);
             residuals += r * r;
         }
         double slopeError = Math.sqrt(residuals / (n - 2) / sxx);
         return slope * (n - 1) >= minRise && slope >= RISE_T * slopeError;
+    }
+
+    /**
+     * From {@code recoveryProgressSteps} logged steps after confirmation: no measurable progress back over the
+     * last {@value #PROGRESS_WINDOW} logged steps while the loss is still over half its peak and far above its
+     * pre-spike level. A benign spike is on its way down by then; one that is not would miss the recovery
+     * window anyway, so there is no reason to wait for it. The robust (Theil–Sen) slope ignores single bad
+     * batches on the way down.
+     */
+    private boolean isNotRecovering(LossEpisode episode) {
+        int n = Math.min(PROGRESS_WINDOW, episode.recentExcess.length);
+        if (episode.loggedSinceConfirm < Math.max(n, settings.recoveryProgressSteps())) {
+            return false;
+        }
+        double farUp = Math.max(Math.log1p(settings.spikeMinRise()), settings.spikeConfirmZ() * episode.baseSigma);
+        if (episode.smoothedExcess < episode.peakSmoothedExcess / 2 || episode.smoothedExcess < farUp) {
+            return false;
+        }
+        double[] y = lastExcess(episode, n);
+        double slope = theilSenSlope(y);
+        double[] offsets = new double[n];
+        for (int x = 0; x < n; x++) {
+            offsets[x] = y[x] - slope * x;
+        }
+        double intercept = median(offsets);
+        double[] deviations = new double[n];
+        for (int x = 0; x < n; x++) {
+            deviations[x] = Math.abs(offsets[x] - intercept);
+        }
+        double sigma = Math.max(episode.baseSigma, 1.4826 * median(deviations));
+        double declineError = sigma * (n - 1) * Math.sqrt(12.0 / (n * ((double) n * n - 1)));
+        double decline = -slope * (n - 1);
+        return decline < Math.max(PROGRESS_Z * declineError, PROGRESS_FRACTION * episode.smoothedExcess);
+    }
+
+    /** The raw excess of the last {@code n} logged steps, oldest first. */
+    private static double[] lastExcess(LossEpisode episode, int n) {
+        double[] y = new double[n];
+        for (int x = 0; x < n; x++) {
+            y[x] = episode.excessAgo(n - 1 - x);
+        }
+        return y;
+    }
+
+    private static double theilSenSlope(double[] y) {
+        double[] slopes = new double[y.length * (y.length - 1) / 2];
+        int k = 0;
+        for (int i = 0; i < y.length; i++) {
+            for (int j = i + 1; j < y.length; j++) {
+                slopes[k++] = (y[j] - y[i]) / (j - i);
+            }
+        }
+        return median(slopes);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
     private void escalate(TrainingState state, LossEpisode episode, MetricPoint point, double logLoss, String why,
@@ -268,6 +345,9 @@ final class LossSpikeDetector {
         String what = switch (why) {
             case "keeps climbing" -> String.format("the loss keeps climbing (now %.4g, %s over its pre-spike %.4g)",
                     loss, percent(gap), baselineLoss);
+            case "not recovering" -> String.format("the loss is not coming back: no progress over the last %d "
+                    + "logged steps, %d after the spike (now %.4g, %s over its pre-spike %.4g)", PROGRESS_WINDOW,
+                    episode.loggedSinceConfirm, loss, percent(gap), baselineLoss);
             case "incomplete recovery" -> String.format("the loss recovered only partly: it settled at %.4g, "
                     + "%s above its pre-spike %.4g after %d logged steps", Math.exp(episode.baseLevel
                     + episode.smoothedExcess), percent(gap), baselineLoss, episode.loggedSinceConfirm);

@@ -11,6 +11,8 @@ package io.runwatch.core.training;
  *                                a one-step outlier must reach to be counted as one
  * @param spikeMinRise            minimum relative rise (0.04 = 4%) for a spike or an outlier
  * @param recoveryWindowSteps     logged steps a spike has to come back before it escalates to divergence
+ * @param recoveryProgressSteps   logged steps without measurable progress back after which an open spike
+ *                                escalates to divergence before the recovery window ends
  * @param slowDivergenceRise      relative rise of the smoothed loss over its best level that pages as divergence
  * @param spikeRateTicketPer1000  one-step outliers per 1000 logged steps above which a ticket is raised
  * @param gradSpikeZ              robust z of the log gradient norm that opens a gradient-norm spike
@@ -26,6 +28,7 @@ public record TrainingSettings(
         double spikeConfirmZ,
         double spikeMinRise,
         long recoveryWindowSteps,
+        long recoveryProgressSteps,
         double slowDivergenceRise,
         double spikeRateTicketPer1000,
         double gradSpikeZ,
@@ -36,12 +39,12 @@ public record TrainingSettings(
         long snapshotIntervalSteps) {
 
     public static TrainingSettings defaults() {
-        return new TrainingSettings(50, 3.0, 6.0, 0.04, 50, 0.10, 20, 6.0, 5, 1.0, 0.8, 5, 100);
+        return new TrainingSettings(50, 3.0, 6.0, 0.04, 50, 15, 0.10, 20, 6.0, 5, 1.0, 0.8, 5, 100);
     }
 
     public TrainingSettings withWarmupSteps(long steps) {
         return new TrainingSettings(steps, spikeEnterZ, spikeConfirmZ, spikeMinRise, recoveryWindowSteps,
-                slowDivergenceRise, spikeRateTicketPer1000, gradSpikeZ, gradPersistSteps, precursorCollapseDecades,
-                precursorUpdateRms, reorderToleranceSteps, snapshotIntervalSteps);
+                recoveryProgressSteps, slowDivergenceRise, spikeRateTicketPer1000, gradSpikeZ, gradPersistSteps,
+                precursorCollapseDecades, precursorUpdateRms, reorderToleranceSteps, snapshotIntervalSteps);
     }
 }

@@ -155,8 +155,11 @@ public final class TrainingState {
         public double smoothedExcess;
         public double peakSmoothedExcess;
         public double smoothedExcessAtFifth = Double.NaN;
-        /** Raw log-excess of the last logged steps (a ring indexed by loggedSinceConfirm), for steady rises. */
-        public double[] recentExcess = new double[LossSpikeDetector.RISE_WINDOW];
+        /**
+         * Raw log-excess of the last logged steps (a ring indexed by loggedSinceConfirm): steady rises and
+         * progress back are measured on it.
+         */
+        public double[] recentExcess = new double[LossSpikeDetector.EXCESS_HISTORY];
         public int calmPoints;
         public double peakLoss;
         /** Whether this episode began as a slow drift rather than a spike. */
@@ -164,6 +167,15 @@ public final class TrainingState {
 
         boolean divergent() {
             return divergenceId != null;
+        }
+
+        /** The raw excess {@code ago} logged steps before the newest (0: the newest). */
+        double excessAgo(int ago) {
+            return recentExcess[(int) Math.floorMod(loggedSinceConfirm - ago, (long) recentExcess.length)];
+        }
+
+        void recordExcess(double excess) {
+            recentExcess[(int) (loggedSinceConfirm % recentExcess.length)] = excess;
         }
     }
 

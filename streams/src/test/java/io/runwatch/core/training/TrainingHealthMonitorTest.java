@@ -297,7 +297,7 @@ class TrainingHealthMonitorTest {
         @Test
         void rewindClosesEpisodesThatBeganAfterIt() {
             double[] loss = curve(900, 1, 0.006, 17);
-            spike(loss, 850, 0.5, 40, 0, 0);
+            spike(loss, 890, 0.5, 40, 0, 0); // ten logged steps: still a spike, not yet "not recovering"
             Driver d = new Driver().feed(loss, 1, 100);
             String open = d.firing(AlertType.loss_spike).get(0).id();
             List<Alert> out = d.event(RunEvent.start(RUN, 2_000_000_000L, RunConfig.resumedFrom(800)));
