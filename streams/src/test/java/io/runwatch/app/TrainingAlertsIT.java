@@ -52,7 +52,7 @@ class TrainingAlertsIT {
                 "{\"run\":\"it-diverge\",\"type\":\"checkpoint\",\"step\":200}"));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(monitor.get("/metrics"))
                 .contains("runwatch_records_total{topic=\"runwatch.events\"} 3.0"));
-        // +40% from step 251 and it stays there: a ticket, then a divergence page once the recovery window is over.
+        // +40% from step 251 and it stays there: a ticket, then a divergence page once it shows no progress back.
         produce(Topics.METRICS, "it-diverge", trainerLog("it-diverge", 330, 251, 0.40, 1000, 1));
 
         List<JsonNode> diverge = trainingAlertsOf("it-diverge", 3);
@@ -71,6 +71,7 @@ class TrainingAlertsIT {
         assertThat(page.get("related_id").asText()).isEqualTo(spike.get("id").asText());
         assertThat(page.get("rollback_to_step").asLong()).isEqualTo(200);
         assertThat(page.get("runbook").asText()).isEqualTo("alerts/runbook.md#divergence");
+        assertThat(page.get("summary").asText()).contains("not coming back");
 
         // Another run: a 30% spike that comes back within ten steps.
         produce(Topics.METRICS, "it-recover", trainerLog("it-recover", 330, 251, 0.30, 2, 2));
