@@ -27,7 +27,10 @@ import java.util.Set;
 public final class EvalEvaluation {
     static final long SYNTHETIC_SEED = 20_240_611L;
     static final int SYNTHETIC_RUNS = 40;
-    /** {@code -Devaluate.misses=true} lists runwatch's missed synthetic drops of 5 noise units or more. */
+    /**
+     * {@code -Devaluate.misses=true} lists runwatch's missed synthetic drops of 5 noise units or more (of every
+     * seed with {@code --seeds}).
+     */
     private static final boolean PRINT_MISSES = Boolean.getBoolean("evaluate.misses");
 
     /** Quality on the synthetic suite, for one detection. */
