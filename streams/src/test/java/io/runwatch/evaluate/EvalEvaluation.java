@@ -27,7 +27,10 @@ import java.util.Set;
 public final class EvalEvaluation {
     static final long SYNTHETIC_SEED = 20_240_611L;
     static final int SYNTHETIC_RUNS = 40;
-    /** {@code -Devaluate.misses=true} lists runwatch's missed synthetic drops of 5 noise units or more. */
+    /**
+     * {@code -Devaluate.misses=true} lists runwatch's missed synthetic drops of 5 noise units or more (of every
+     * seed with {@code --seeds}).
+     */
     private static final boolean PRINT_MISSES = Boolean.getBoolean("evaluate.misses");
 
     /** Quality on the synthetic suite, for one detection. */
@@ -50,9 +53,14 @@ public final class EvalEvaluation {
     private EvalEvaluation() {
     }
 
+    /** {@code evals.regression.alpha} values the {@code --alpha-sweep} option compares. */
+    private static final double[] SWEPT_ALPHAS = {0.001, 0.01, 0.05, 0.2};
+
     /**
      * Runs this section alone on the pure monitors; {@code --seeds N} also prints the synthetic rows for N
-     * generator seeds (the pinned one and the N − 1 after it), so that tuning does not fit one draw.
+     * generator seeds (the pinned one and the N − 1 after it), so that tuning does not fit one draw;
+     * {@code --alpha-sweep} prints recall against alerted small drops and false alerts for a few α (over the
+     * same N seeds, 6 if not given), with the real rows, so that the trade-off can be chosen.
      */
     public static void main(String[] args) {
         Path shared = Evaluate.sharedData();
@@ -61,8 +69,12 @@ public final class EvalEvaluation {
         Section section = run(detection, shared);
         System.out.println(section.toMarkdown());
         int seedsArg = List.of(args).indexOf("--seeds");
+        int seeds = seedsArg >= 0 ? Integer.parseInt(args[seedsArg + 1]) : 6;
         if (seedsArg >= 0) {
-            System.out.println(acrossSeeds(detection, Integer.parseInt(args[seedsArg + 1])).toMarkdown());
+            System.out.println(acrossSeeds(detection, seeds).toMarkdown());
+        }
+        if (List.of(args).contains("--alpha-sweep")) {
+            System.out.println(alphaSweep(seeds, shared).toMarkdown());
         }
         System.out.printf(Locale.ROOT, "(evals section took %.1f s)%n", (System.nanoTime() - started) / 1e9);
     }
@@ -109,7 +121,7 @@ public final class EvalEvaluation {
         for (int i = 0; i < seeds; i++) {
             long seed = SYNTHETIC_SEED + i;
             SyntheticEvalSuite.Suite suite = SyntheticEvalSuite.generate(seed, SYNTHETIC_RUNS);
-            SyntheticScore s = scoreSynthetic(suite, detection.detect(suite.inputs()));
+            SyntheticScore s = scoreSynthetic(suite, detection.detect(suite.inputs()), PRINT_MISSES);
             rows.add(seedRow(String.valueOf(seed), s.bigFound(), s.bigDrops(), s.midFound(), s.midDrops(),
                     s.smallAlerted(), s.smallDrops(), s.falseAlerts()));
             bigDrops += s.bigDrops();
@@ -124,6 +136,41 @@ public final class EvalEvaluation {
         return new Section("eval_regression on " + seeds + " synthetic seeds",
                 List.of("seed", "recall drops ≥5σ", "recall drops 3–5σ", "alerted drops <2σ", "false alerts"),
                 rows, List.of());
+    }
+
+    /** The trade-off between recall and alerts on small drops and noise, for each swept α. */
+    static Section alphaSweep(int seeds, Path sharedDataOrNull) {
+        List<RunInput> real = sharedDataOrNull != null && Files.isDirectory(sharedDataOrNull.resolve("data/evals"))
+                ? EvalRealData.load(sharedDataOrNull.resolve("data/evals")) : null;
+        List<List<String>> rows = new ArrayList<>();
+        for (double alpha : SWEPT_ALPHAS) {
+            Detection detection = new MonitorDetection(Settings.defaults().with(Settings.EVAL_ALPHA, alpha));
+            int bigDrops = 0, bigFound = 0, smallDrops = 0, smallAlerted = 0, falseAlerts = 0;
+            for (int i = 0; i < seeds; i++) {
+                SyntheticEvalSuite.Suite suite = SyntheticEvalSuite.generate(SYNTHETIC_SEED + i, SYNTHETIC_RUNS);
+                SyntheticScore s = scoreSynthetic(suite, detection.detect(suite.inputs()));
+                bigDrops += s.bigDrops();
+                bigFound += s.bigFound();
+                smallDrops += s.smallDrops();
+                smallAlerted += s.smallAlerted();
+                falseAlerts += s.falseAlerts();
+            }
+            List<String> row = new ArrayList<>(List.of(String.valueOf(alpha),
+                    String.format(Locale.ROOT, "%.3f (%d/%d)", (double) bigFound / bigDrops, bigFound, bigDrops),
+                    smallAlerted + "/" + smallDrops, String.valueOf(falseAlerts)));
+            if (real != null) {
+                RealScore r = scoreReal(EvalRealData.labels(), detection.detect(real));
+                row.addAll(List.of(realCell(r, "at_chance", false), realCell(r, "smooth_monotone", false),
+                        realCell(r, "sustained_decline", false)));
+            } else {
+                row.addAll(List.of("", "", ""));
+            }
+            rows.add(row);
+        }
+        return new Section("eval_regression against evals.regression.alpha (" + seeds + " synthetic seeds)",
+                List.of("alpha", "recall drops ≥5σ", "alerted drops <2σ", "false alerts", "real: at chance",
+                        "real: smooth monotone", "real: sustained decline found"), rows,
+                List.of("A lower α raises every threshold: fewer small drops and false alerts, fewer big drops found."));
     }
 
     private static List<String> seedRow(String seed, int bigFound, int bigDrops, int midFound, int midDrops,
@@ -167,7 +214,9 @@ public final class EvalEvaluation {
                     }
                 }
                 if (!hit && drop.noiseUnits() >= 5 && printMisses) {
-                    System.out.printf(Locale.ROOT, "missed %s %s%n", truth.key(), drop);
+                    System.out.printf(Locale.ROOT, "missed %s %s (checkpoints %d–%d)%n", truth.key(),
+                            drop, drop.fromStep() / SyntheticEvalSuite.CHECKPOINT_INTERVAL - 1,
+                            drop.toStep() / SyntheticEvalSuite.CHECKPOINT_INTERVAL - 1);
                 }
                 if (drop.noiseUnits() >= 5) {
                     bigDrops++;

@@ -6,11 +6,10 @@ import io.runwatch.config.Settings;
 import org.junit.jupiter.api.Test;
 
 /**
- * Quality regression guard for the evals detectors on the seeded synthetic suite. The issue's recall target
- * (0.95 for drops ≥ 5 noise units) is not reached yet (0.933 on this seed, 0.910 over six): multi-checkpoint
- * drops on the steep early part of a curve are still measured against a trend whose own uncertainty is 1.5
- * noise units (see the README evals section). The bounds pin what is reached (unchanged by the
- * recency-weighted empirical noise) so that it cannot silently get worse.
+ * Quality regression guard for the evals detectors on the seeded synthetic suite. On this seed the issue's
+ * targets hold (recall 0.952 for drops ≥ 5 noise units, no drop under 2 alerted); over six seeds they do not
+ * (0.929, 7/254; see the README evals section for why both cannot hold at one threshold). The bounds pin what
+ * is reached so that it cannot silently get worse.
  */
 class EvalEvaluationTest {
 
@@ -23,9 +22,9 @@ class EvalEvaluationTest {
         EvalEvaluation.SyntheticScore baseline = EvalEvaluation.scoreSynthetic(suite,
                 new EvalBaselineDetection().detect(suite.inputs()));
 
-        assertThat(ours.bigRecall()).isGreaterThanOrEqualTo(0.93);
-        assertThat(ours.smallAlerted()).isLessThanOrEqualTo(1);
-        assertThat(ours.falseAlerts()).isLessThanOrEqualTo(7);
+        assertThat(ours.bigRecall()).isGreaterThanOrEqualTo(0.95);
+        assertThat(ours.smallAlerted()).isZero();
+        assertThat(ours.falseAlerts()).isLessThanOrEqualTo(8);
         assertThat(ours.stuckAlerts()).isZero();
         assertThat(ours.stuckNoisy()).isEqualTo(ours.stuck());
         assertThat(ours.falseAlerts() * 50).isLessThan(baseline.falseAlerts()); // fewer by a wide margin

@@ -135,22 +135,24 @@ final class TrajectoryAnalysis {
 
     /**
      * In hindsight, once two later checkpoints exist: the straight line through the two checkpoints before
-     * {@code index} and the two after it, at its step. On the steep early part of a curve this is four
-     * times as certain as extrapolating a trend (spread 1.12 against 1.5), so a one-checkpoint dip there is
-     * found two checkpoints late rather than not at all. Null unless the five checkpoints are about evenly
-     * spaced.
+     * the {@code length} checkpoints from {@code first} on and the two after them, at the segment's mean
+     * step. On the steep early part of a curve this is far more certain than extrapolating a trend (spread
+     * 1.12 against 1.5 for one checkpoint), so a dip of one to a few checkpoints there is found once the
+     * curve is back rather than not at all. The spread is that of the segment's mean (1/length of one
+     * checkpoint's variance) plus the line's own. Null unless the checkpoints are about evenly spaced.
      */
-    Expectation bracketed(TrajectoryState t, int index) {
-        if (index < BRACKET_SIDE || index + BRACKET_SIDE >= t.recent.size()) {
+    Expectation bracketed(TrajectoryState t, int first, int length) {
+        int last = first + length - 1;
+        if (first < BRACKET_SIDE || last + BRACKET_SIDE >= t.recent.size()) {
             return null;
         }
         int[] around = new int[2 * BRACKET_SIDE];
         for (int i = 0; i < BRACKET_SIDE; i++) {
-            around[i] = index - BRACKET_SIDE + i;
-            around[BRACKET_SIDE + i] = index + 1 + i;
+            around[i] = first - BRACKET_SIDE + i;
+            around[BRACKET_SIDE + i] = last + 1 + i;
         }
         long firstGap = t.recent.get(around[1]).step - t.recent.get(around[0]).step;
-        for (int i = index - BRACKET_SIDE + 1; i <= index + BRACKET_SIDE; i++) {
+        for (int i = first - BRACKET_SIDE + 1; i <= last + BRACKET_SIDE; i++) {
             long gap = t.recent.get(i).step - t.recent.get(i - 1).step;
             if (gap > 1.5 * firstGap || firstGap > 1.5 * gap) {
                 return null;
@@ -172,11 +174,14 @@ final class TrajectoryAnalysis {
             sumProducts += distance * (t.orientedMean(i) - meanScore);
         }
         double slope = sumProducts / sumSquares;
-        long step = t.recent.get(index).step;
-        double distance = step - meanStep;
+        double segmentStep = 0;
+        for (int i = first; i <= last; i++) {
+            segmentStep += t.recent.get(i).step;
+        }
+        double distance = segmentStep / length - meanStep;
         double lineVariance = 1.0 / around.length + distance * distance / sumSquares;
         return new Expectation(meanScore + slope * distance, t.recent.get(around[0]).step, slope, 0,
-                Math.sqrt(1 + lineVariance));
+                Math.sqrt(1.0 / length + lineVariance));
     }
 
     /** The {@code count} checkpoint indices right before {@code index}, leaving out {@code skipped}; or null. */

@@ -146,6 +146,23 @@ class EvalMonitorTest {
     }
 
     @Test
+    void aFewCheckpointDipOnTheSteepPartIsFoundOnceTheCurveIsBack() {
+        Run run = new Run();
+        // Three checkpoints 6 sigma low where the curve still climbs fast: against an extrapolated trend
+        // (1.5 sigma uncertain) no single one stands out; their mean against the line through both sides does.
+        rising(30, i -> 0.30 + 0.40 * (1 - Math.exp(-0.12 * i)), Map.of(12, 6.0, 13, 6.0, 14, 6.0))
+                .forEach(run::feed);
+
+        List<Alert> regressions = run.of(AlertType.eval_regression).stream().filter(Alert::isFiring).toList();
+        assertThat(regressions).hasSize(1);
+        assertThat(regressions.get(0).details())
+                .containsEntry("test", "between_neighbours")
+                .containsEntry("dropStep", 13_000L);
+        // at the latest two checkpoints after the dip's last
+        assertThat((long) regressions.get(0).details().get("confirmedByStep")).isLessThanOrEqualTo(17_000L);
+    }
+
+    @Test
     void aRisingCurveThatFlattensIsNotMistakenForADrop() {
         Run run = new Run();
         rising(80, i -> 0.30 + 0.40 * (1 - Math.exp(-0.08 * i)), Map.of()).forEach(run::feed);
