@@ -156,6 +156,7 @@ public final class EvalMonitor {
     /** Refreshes the run-level summary: capability and normalised score of the newest level. */
     private void summarise(TrajectoryState t, TrajectorySummary summary, EvalPoint point) {
         summary.benchmark = t.benchmark;
+        summary.newestStep = Math.max(summary.newestStep, point.step());
         summary.capability = BenchmarkCatalog.capabilityOf(t.benchmark, point.capability());
         if (!t.higherIsBetter || t.recent.isEmpty()) {
             return; // a loss has no chance level or ceiling to normalise against

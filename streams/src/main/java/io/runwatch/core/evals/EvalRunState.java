@@ -23,6 +23,8 @@ public final class EvalRunState {
         /** Steps of the last few checkpoints that fell at least {@code movedZ} noise units, oldest first. */
         public long[] dropSteps = new long[0];
         public double[] dropZ = new double[0];
+        /** The latest step with a result: whether this trajectory has been evaluated at a checkpoint yet. */
+        public long newestStep = Long.MIN_VALUE;
 
         /** Remembers that the checkpoint at {@code step} fell by {@code z} noise units. */
         void recordDrop(long step, double z) {

@@ -211,6 +211,7 @@ final class RegressionDetector {
                 : t.orientedMean(onset.index()));
         List<String> movedTogether = movedTogether(run, point.trajectoryKey(), onset.onsetStep());
         int otherBenchmarks = otherBenchmarks(run, point.benchmark(), movedTogether);
+        int othersEvaluated = otherBenchmarksEvaluated(run, point.benchmark(), onset.onsetStep());
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("test", onset.kind());
         details.put("referenceScore", reference);
@@ -230,6 +231,7 @@ final class RegressionDetector {
         details.put("checkpoints", t.checkpointsSeen);
         details.put("otherTrajectoriesMoved", movedTogether.size());
         details.put("otherBenchmarksMoved", otherBenchmarks);
+        details.put("otherBenchmarksEvaluated", othersEvaluated);
         details.put("trajectoriesInRun", run.trajectories.size());
         details.put("movedTogether", movedTogether);
         Double constantAnswerRate = constantAnswerRate(t, score, onset.noise());
@@ -245,7 +247,8 @@ final class RegressionDetector {
                 .detectedAt(point.step(), point.timeMs())
                 .value(score)
                 .threshold(onset.threshold())
-                .summary(summary(t, onset, reference, score, movedTogether.size(), otherBenchmarks) + note)
+                .summary(summary(t, onset, reference, score, movedTogether.size(), otherBenchmarks, othersEvaluated)
+                        + note)
                 .details(details)
                 .build();
         t.openRegressionId = alert.id();
@@ -337,8 +340,22 @@ final class RegressionDetector {
         return names.size();
     }
 
+    /**
+     * Other benchmarks of the run with a result at or after {@code step}. Results of one checkpoint arrive
+     * one benchmark at a time, so the first one to fall cannot yet know whether it fell alone.
+     */
+    private static int otherBenchmarksEvaluated(EvalRunState run, String ownBenchmark, long step) {
+        TreeSet<String> names = new TreeSet<>();
+        run.trajectories.values().forEach(summary -> {
+            if (summary.benchmark != null && !ownBenchmark.equals(summary.benchmark) && summary.newestStep >= step) {
+                names.add(summary.benchmark);
+            }
+        });
+        return names.size();
+    }
+
     private static String summary(TrajectoryState t, Onset onset, double reference, double score,
-                                  int movedTrajectories, int otherBenchmarks) {
+                                  int movedTrajectories, int otherBenchmarks, int othersEvaluated) {
         String what = onset.isLevelDecline()
                 ? String.format(Locale.ROOT, "has declined since step %d: its level is %s against %s at step %d",
                         onset.onsetStep(), fmt(score), fmt(reference), onset.reference().step())
@@ -354,8 +371,12 @@ final class RegressionDetector {
                 : movedTrajectories > 0 || otherBenchmarks == 1
                 ? "only this benchmark (and few others) fell so far: check this benchmark's eval setup before "
                         + "blaming the model, and watch the next checkpoints."
-                : "no other benchmark fell at that checkpoint so far, which points to this benchmark's "
-                        + "eval data or format rather than the model: check its eval setup.";
+                : othersEvaluated == 0
+                ? "no other benchmark of this run has results for that checkpoint yet, so whether it fell alone "
+                        + "is not known: compare with the other benchmarks as their results arrive."
+                : String.format(Locale.ROOT, "none of the %d other benchmarks evaluated at that checkpoint so far "
+                        + "fell, which points to this benchmark's eval data or format rather than the model: check "
+                        + "its eval setup.", othersEvaluated);
         return String.format(Locale.ROOT, "%s %s of run %s %s, %.1f noise units (beyond the %.1f a %d-checkpoint "
                         + "trajectory allows); %s",
                 t.benchmark, t.metric, t.run, what, onset.z(), onset.threshold(), t.checkpointsSeen, where);

@@ -83,7 +83,7 @@ class EvalMonitorTest {
         assertThat((double) firing.details().get("z")).isGreaterThan(firing.threshold());
         assertThat((double) firing.details().get("noise")).isBetween(0.5 * SIGMA, 2 * SIGMA);
         assertThat(firing.details()).containsKeys("referenceStep", "dropStep", "drop", "movedTogether");
-        assertThat(firing.summary()).contains("arc_easy", "31000", "eval setup");
+        assertThat(firing.summary()).contains("arc_easy", "31000", "whether it fell alone is not known");
     }
 
     @Test
@@ -291,6 +291,30 @@ class EvalMonitorTest {
 
         assertThat(last.details().get("movedTogether")).isEqualTo(List.of("arc_easy:acc", "piqa:acc"));
         assertThat(last.summary()).contains("2 other benchmarks fell");
+    }
+
+    @Test
+    void theFirstBenchmarkToFallDoesNotClaimItFellAloneBeforeTheOthersAreIn() {
+        Run run = new Run();
+        List<EvalPoint> arcEasy = plateau("arc_easy", 40, Map.of(30, 9.0, 31, 9.0));
+        List<EvalPoint> piqa = plateau("piqa", 40, Map.of());
+        for (int i = 0; i < 40; i++) {
+            run.feed(arcEasy.get(i)); // arc_easy's results of each checkpoint arrive before piqa's
+            run.feed(piqa.get(i));
+        }
+        Alert first = run.of(AlertType.eval_regression).get(0);
+        assertThat(first.benchmark()).isEqualTo("arc_easy");
+        assertThat(first.details().get("otherBenchmarksEvaluated")).isEqualTo(0);
+        assertThat(first.summary()).contains("no other benchmark of this run has results for that checkpoint yet");
+
+        Run piqaFirst = new Run();
+        for (int i = 0; i < 40; i++) {
+            piqaFirst.feed(piqa.get(i));
+            piqaFirst.feed(arcEasy.get(i));
+        }
+        Alert alone = piqaFirst.of(AlertType.eval_regression).get(0);
+        assertThat(alone.details().get("otherBenchmarksEvaluated")).isEqualTo(1);
+        assertThat(alone.summary()).contains("none of the 1 other benchmarks evaluated at that checkpoint so far fell");
     }
 
     @Test
