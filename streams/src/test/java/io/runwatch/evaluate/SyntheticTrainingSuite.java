@@ -32,8 +32,13 @@ final class SyntheticTrainingSuite {
     }
 
     static List<TrainingLabelledRun> generate() {
+        return generate(SEED);
+    }
+
+    /** The same suite drawn with another generator seed. */
+    static List<TrainingLabelledRun> generate(long seed) {
         List<TrainingLabelledRun> runs = new ArrayList<>();
-        SplittableRandom seeds = new SplittableRandom(SEED);
+        SplittableRandom seeds = new SplittableRandom(seed);
         double[] heights = {0.05, 0.08, 0.12, 0.2, 0.35, 0.6, 1.0, 1.5};
         int n = 0;
         for (int interval : new int[] {1, 10}) {

@@ -17,6 +17,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -109,14 +110,20 @@ public final class TrainingEvaluation {
 
     /**
      * Arguments: {@code key=value} overrides a setting (to try one while tuning, e.g.
-     * {@code training.recovery.progress.steps=10}); anything else is the path of the shared directory.
+     * {@code training.recovery.progress.steps=10}); {@code --seeds N} also prints runwatch's synthetic rows for
+     * N generator seeds (the pinned one and the N − 1 after it), so that tuning does not fit one draw;
+     * anything else is the path of the shared directory.
      */
     public static void main(String[] args) {
         Map<String, String> overrides = new LinkedHashMap<>();
         Path shared = Evaluate.sharedData();
-        for (String arg : args) {
+        int seeds = 0;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
             String[] keyValue = arg.split("=", 2);
-            if (keyValue.length == 2) {
+            if (arg.equals("--seeds")) {
+                seeds = Integer.parseInt(args[++i]);
+            } else if (keyValue.length == 2) {
                 if (Settings.definitions().stream().noneMatch(d -> d.key().equals(keyValue[0]))) {
                     throw new IllegalArgumentException("unknown setting " + keyValue[0]);
                 }
@@ -126,7 +133,59 @@ public final class TrainingEvaluation {
             }
         }
         Settings settings = Settings.load(new Properties(), Map.of(), overrides);
-        System.out.println(run(new MonitorDetection(settings), shared).toMarkdown());
+        MonitorDetection detection = new MonitorDetection(settings);
+        System.out.println(run(detection, shared).toMarkdown());
+        if (seeds > 0) {
+            System.out.println(acrossSeeds(detection, seeds).toMarkdown());
+        }
+    }
+
+    /** runwatch on the synthetic suite drawn with {@code seeds} generator seeds: one row each, then the totals. */
+    static Section acrossSeeds(Detection detection, int seeds) {
+        List<List<String>> rows = new ArrayList<>();
+        Tally all = new Tally();
+        List<Double> spikeDelays = new ArrayList<>();
+        List<Double> divergenceDelays = new ArrayList<>();
+        int cleanRuns = 0;
+        for (int i = 0; i < seeds; i++) {
+            long seed = SyntheticTrainingSuite.SEED + i;
+            Score score = score("runwatch", detection, SyntheticTrainingSuite.generate(seed), false);
+            Tally total = score.total();
+            Tally spikes = score.families().get(AlertType.loss_spike);
+            Tally divergence = score.families().get(AlertType.divergence);
+            rows.add(seedRow(String.valueOf(seed), total, score.cleanRuns(), spikes.delays, divergence.delays,
+                    missedByFamily(score), total.falseByKind.toString()));
+            all.labelled += total.labelled;
+            all.detected += total.detected;
+            all.falsePages += total.falsePages;
+            all.falseTickets += total.falseTickets;
+            spikeDelays.addAll(spikes.delays);
+            divergenceDelays.addAll(divergence.delays);
+            cleanRuns += score.cleanRuns();
+        }
+        rows.add(seedRow("all", all, cleanRuns, spikeDelays, divergenceDelays, "", ""));
+        return new Section("Training health (runwatch) on " + seeds + " synthetic seeds",
+                List.of("seed", "recall", "false pages", "false tickets (clean runs)", "median loss_spike delay",
+                        "median divergence delay to the page", "missed by family", "false alerts by kind of run"),
+                rows, List.of());
+    }
+
+    private static String missedByFamily(Score score) {
+        Map<AlertType, Integer> missed = new TreeMap<>();
+        score.families().forEach((family, tally) -> {
+            if (tally.detected < tally.labelled) {
+                missed.put(family, tally.labelled - tally.detected);
+            }
+        });
+        return missed.isEmpty() ? "" : missed.toString();
+    }
+
+    private static List<String> seedRow(String seed, Tally total, int cleanRuns, List<Double> spikeDelays,
+                                        List<Double> divergenceDelays, String missed, String falseByKind) {
+        return List.of(seed, ratio(total.detected, total.labelled), String.valueOf(total.falsePages),
+                total.falseTickets + " (" + cleanRuns + ")", String.format(Locale.ROOT, "%.1f", median(spikeDelays)),
+                String.format(Locale.ROOT, "%.1f", median(divergenceDelays)), missed,
+                "{}".equals(falseByKind) ? "" : falseByKind);
     }
 
     static Result evaluate(Detection detection, Path sharedDataOrNull) {
