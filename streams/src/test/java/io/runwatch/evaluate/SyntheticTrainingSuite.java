@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -233,6 +234,8 @@ final class SyntheticTrainingSuite {
         final double[] embedRms = new double[LOGGED_STEPS];
         final List<TrainingLabel> labels = new ArrayList<>();
         final boolean[] protectedStep = new boolean[LOGGED_STEPS];
+        /** What was injected, for listing misses and false alerts. */
+        String shape = "";
         boolean heavyTailed;
         boolean gradNorms;
         boolean groups;
@@ -263,6 +266,10 @@ final class SyntheticTrainingSuite {
 
         /** Lays out a spike in log space; returns the index of its last deviating point. */
         int addSpike(int at, double height, int rise, int hold, int recovery, double settle) {
+            shape = String.format(Locale.ROOT, "%snoise %.2f%%, spike %+.0f%% at index %d: rise %d, hold %d, "
+                    + "recovery %d%s", heavyTailed ? "heavy-tailed " : "", 100 * noise, 100 * Math.expm1(height), at,
+                    rise, hold, recovery, settle > 0 ? String.format(Locale.ROOT, ", settles %+.1f%%",
+                            100 * Math.expm1(settle)) : "");
             int i = at;
             for (int k = 1; k <= rise && i < LOGGED_STEPS; k++, i++) {
                 deviation[i] = height * k / rise;
@@ -354,7 +361,11 @@ final class SyntheticTrainingSuite {
             if (duplicates > 0 || reorder > 0) {
                 inputs = perturb(inputs, duplicates, reorder);
             }
-            return new TrainingLabelledRun(name, kind, interval, List.copyOf(inputs), List.copyOf(labels));
+            String described = shape.isEmpty()
+                    ? String.format(Locale.ROOT, "%snoise %.2f%%", heavyTailed ? "heavy-tailed " : "", 100 * noise)
+                    : shape;
+            return new TrainingLabelledRun(name, kind, interval, List.copyOf(inputs), List.copyOf(labels),
+                    described);
         }
 
         private void emit(List<RunInput> inputs, int i, long[] clock, boolean replay) {

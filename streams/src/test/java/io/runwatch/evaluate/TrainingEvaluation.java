@@ -56,6 +56,8 @@ public final class TrainingEvaluation {
     static final String EMA = "baseline: ticket at EMA + 4σ";
     /** Calibrated rows are named with the threshold found, e.g. "calibrated: page at 5.6 × running min". */
     static final String CALIBRATED = "calibrated: ";
+    /** {@code -Devaluate.misses=true} lists runwatch's misses and false alerts (of every seed with {@code --seeds}). */
+    private static final boolean PRINT_MISSES = Boolean.getBoolean("evaluate.misses");
 
     private TrainingEvaluation() {
     }
@@ -71,6 +73,8 @@ public final class TrainingEvaluation {
         final List<Double> firstReportDelays = new ArrayList<>();
         /** False pages and tickets by kind of run ("real", "rewind", "spike", ...). */
         final Map<String, Integer> falseByKind = new TreeMap<>();
+        /** Total only: one line per missed label and per false page or ticket, for {@code evaluate.misses}. */
+        final List<String> cases = new ArrayList<>();
         int precursorCases;
         int ahead;
         final List<Double> leads = new ArrayList<>();
@@ -155,6 +159,9 @@ public final class TrainingEvaluation {
             Tally divergence = score.families().get(AlertType.divergence);
             rows.add(seedRow(String.valueOf(seed), total, score.cleanRuns(), spikes.delays, divergence.delays,
                     missedByFamily(score), total.falseByKind.toString()));
+            if (PRINT_MISSES) {
+                total.cases.forEach(c -> System.out.println("seed " + seed + ": " + c));
+            }
             all.labelled += total.labelled;
             all.detected += total.detected;
             all.falsePages += total.falsePages;
@@ -276,6 +283,9 @@ public final class TrainingEvaluation {
                 }
                 Tally family = families.get(alert.type());
                 total.falseByKind.merge(run.kind(), 1, Integer::sum);
+                total.cases.add(String.format(Locale.ROOT, "false %s %s on %s (%s; %s) at step %d, onset %d: %s",
+                        alert.severity(), alert.type(), run.name(), run.kind(), run.shape(), alert.detectedAtStep(),
+                        alert.step(), alert.summary()));
                 if (alert.severity() == Severity.page) {
                     total.falsePages++;
                     family.falsePages++;
@@ -303,6 +313,9 @@ public final class TrainingEvaluation {
             family.precursorCases++;
         }
         if (first == null) {
+            total.cases.add(String.format(Locale.ROOT, "missed %s %d..%d on %s (%s; %s); alerts of the run: %s",
+                    label.family(), label.onsetStep(), label.endStep(), run.name(), run.kind(), run.shape(),
+                    alerts.stream().map(a -> a.type() + "/" + a.severity() + "@" + a.detectedAtStep()).toList()));
             return;
         }
         family.detected++;

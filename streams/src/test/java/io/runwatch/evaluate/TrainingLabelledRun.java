@@ -8,9 +8,14 @@ import java.util.List;
  *
  * @param interval steps between logged records (for delays in logged steps)
  * @param kind     scenario name, for the per-scenario breakdown
+ * @param shape    what was injected (e.g. a spike's height, rise, hold and recovery), for listing misses
  */
 record TrainingLabelledRun(String name, String kind, long interval, List<RunInput> inputs,
-                           List<TrainingLabel> labels) {
+                           List<TrainingLabel> labels, String shape) {
+
+    TrainingLabelledRun(String name, String kind, long interval, List<RunInput> inputs, List<TrainingLabel> labels) {
+        this(name, kind, interval, inputs, labels, "");
+    }
 
     /** A run where nothing deserves a ticket or a page. */
     boolean isClean() {

@@ -69,6 +69,8 @@ final class LossSpikeDetector {
     private static final long RATE_MIN_SAMPLES = 200;
     /** The slow level (~50 logged steps) of the smoothed loss: its noise is small next to a 10% drift. */
     private static final double SLOW_ALPHA = 0.02;
+    /** Logged steps by which the slow level lags the level on a steady slope. */
+    private static final double SLOW_LAG = (1 - SLOW_ALPHA) / SLOW_ALPHA;
 
     private final TrainingSettings settings;
 
@@ -171,7 +173,7 @@ final class LossSpikeDetector {
         episode.confirmedAtStep = point.step();
         episode.baseLevel = excursion.baseLevel;
         episode.baseSigma = excursion.baseSigma;
-        episode.baseTrend = excursion.baseTrend;
+        episode.baseTrend = Math.max(excursion.baseTrend, steadySlope(state.baseline));
         episode.smoothedExcess = (excursion.lastExcess + excursion.previousExcess) / 2;
         episode.peakSmoothedExcess = episode.smoothedExcess;
         episode.peakLoss = Math.exp(excursion.baseLevel + excursion.peakExcess);
@@ -197,6 +199,16 @@ final class LossSpikeDetector {
                 .build();
         episode.spikeId = alert.id();
         out.add(alert);
+    }
+
+    /**
+     * The pre-spike slope from the lag of the slow level behind the level: about ten times less noisy than
+     * Holt's trend, which, extrapolated over a recovery window, can put the expected loss a sigma or two too
+     * low and make a recovered loss look stuck up. On a flattening curve it is steeper than the current slope,
+     * so the shallower of the two is extrapolated: an expected drop too small errs towards a ticket, not a page.
+     */
+    private static double steadySlope(Baseline baseline) {
+        return (baseline.loss.level - baseline.slowLossLevel) / SLOW_LAG;
     }
 
     private void continueEpisode(TrainingState state, LossEpisode episode, MetricPoint point, double logLoss,
