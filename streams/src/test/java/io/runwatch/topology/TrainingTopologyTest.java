@@ -263,9 +263,11 @@ class TrainingTopologyTest {
     @Test
     void duplicatedAndSlightlyReorderedRecordsChangeNothing() {
         TopologyFixture f = start();
-        Trainer clean = new Trainer(f, "clean", 500, 10).spike(401, 0.30, 3, 8);
+        // The spike lies between two dropped late records (417, 467): a record missing inside an episode may
+        // move its resolve by a logged step, which is not what this test is about.
+        Trainer clean = new Trainer(f, "clean", 500, 10).spike(431, 0.30, 3, 8);
         clean.send(1, 500);
-        Trainer messy = new Trainer(f, "messy", 500, 10).spike(401, 0.30, 3, 8);
+        Trainer messy = new Trainer(f, "messy", 500, 10).spike(431, 0.30, 3, 8);
         for (int step = 1; step <= 500; step++) {
             if (step % 50 == 17) {
                 messy.send(step + 1, step + 1); // overtakes its predecessor, which arrives late and is dropped

@@ -177,6 +177,9 @@ final class LossSpikeDetector {
         episode.smoothedExcess = (excursion.lastExcess + excursion.previousExcess) / 2;
         episode.peakSmoothedExcess = episode.smoothedExcess;
         episode.peakLoss = Math.exp(excursion.baseLevel + excursion.peakExcess);
+        episode.recordConfirmingExcess(excursion.previousExcess, excursion.lastExcess);
+        // A two-point spike is at least as high as its lower point; one bad batch cannot make it higher.
+        episode.robustPeakExcess = Math.min(excursion.previousExcess, excursion.lastExcess);
         episode.rollbackToStep = TrainingHealthMonitor.rollbackTarget(state, excursion.onsetStep,
                 excursion.lastCalmStepBefore);
         state.lossEpisode = episode;
@@ -218,6 +221,7 @@ final class LossSpikeDetector {
         episode.expectedDrop = episode.expectedDrop * TREND_DAMPING + Math.min(0, episode.baseTrend);
         double excess = logLoss - (episode.baseLevel + episode.expectedDrop);
         episode.recordExcess(excess);
+        updateRobustPeak(episode);
         episode.smoothedExcess += EPISODE_SMOOTHING * (excess - episode.smoothedExcess);
         boolean newPeak = episode.smoothedExcess > episode.peakSmoothedExcess;
         episode.peakSmoothedExcess = Math.max(episode.peakSmoothedExcess, episode.smoothedExcess);
@@ -238,9 +242,33 @@ final class LossSpikeDetector {
         } else if (isNotRecovering(episode)) {
             escalate(state, episode, point, logLoss, "not recovering", out);
         } else if (episode.loggedSinceConfirm >= settings.recoveryWindowSteps()) {
+            if (isLevelShift(episode)) {
+                resolveAsLevelShift(state, episode, point, logLoss, out);
+                return;
+            }
             boolean cameDown = episode.smoothedExcess <= episode.peakSmoothedExcess / 2;
             escalate(state, episode, point, logLoss, cameDown ? "incomplete recovery" : "did not recover", out);
         }
+    }
+
+    /**
+     * At the end of the recovery window: the loss sits less than the minimum rise above its pre-spike level and
+     * never stood a minimum rise above where it sits now, one bad batch aside. Nothing came down, so there is
+     * no incomplete recovery: the spike was a small step up (a data-mix change) that a bad batch made look
+     * like a spike.
+     */
+    private boolean isLevelShift(LossEpisode episode) {
+        double minRise = Math.log1p(settings.spikeMinRise());
+        return episode.smoothedExcess < minRise && episode.robustPeakExcess - episode.smoothedExcess < minRise;
+    }
+
+    /** Highest median of three consecutive raw excesses: a single bad batch cannot raise it. */
+    private static void updateRobustPeak(LossEpisode episode) {
+        double a = episode.excessAgo(0);
+        double b = episode.excessAgo(1);
+        double c = episode.excessAgo(2);
+        double median = Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+        episode.robustPeakExcess = Math.max(episode.robustPeakExcess, median);
     }
 
     /**
@@ -395,6 +423,23 @@ final class LossSpikeDetector {
         state.lastCalmStep = point.step();
         // The slope from before the episode is stale; restart from the pre-spike level without it.
         state.baseline.loss.level = Math.min(state.baseline.loss.level, episode.baseLevel);
+        state.baseline.loss.flatten();
+        state.baseline.loss.update(logLoss, LEVEL_ALPHA, TREND_ALPHA, SCALE_ALPHA, settings.spikeEnterZ());
+    }
+
+    private void resolveAsLevelShift(TrainingState state, LossEpisode episode, MetricPoint point, double logLoss,
+                                     List<Alert> out) {
+        double settledLevel = episode.baseLevel + episode.expectedDrop + episode.smoothedExcess;
+        String why = String.format("The loss settled %s above its pre-spike level at step %d: less than the "
+                        + "minimum rise, and it never stood that much higher (one bad batch aside), so nothing came "
+                        + "down: a level shift, not a divergence.",
+                percent(Math.expm1(episode.smoothedExcess)), point.step());
+        out.add(Alert.firing(point.run(), AlertType.loss_spike, Severity.ticket, episode.onsetStep).build()
+                .resolvedAt(point.step(), point.timeMs(), why));
+        state.lossEpisode = null;
+        state.lastCalmStep = point.step();
+        // The run continues from the new level.
+        state.baseline.loss.level = settledLevel;
         state.baseline.loss.flatten();
         state.baseline.loss.update(logLoss, LEVEL_ALPHA, TREND_ALPHA, SCALE_ALPHA, settings.spikeEnterZ());
     }

@@ -160,6 +160,8 @@ public final class TrainingState {
          * progress back are measured on it.
          */
         public double[] recentExcess = new double[LossSpikeDetector.EXCESS_HISTORY];
+        /** Highest median of three consecutive raw excesses, from the two confirming points on. */
+        public double robustPeakExcess;
         public int calmPoints;
         public double peakLoss;
         /** Whether this episode began as a slow drift rather than a spike. */
@@ -176,6 +178,12 @@ public final class TrainingState {
 
         void recordExcess(double excess) {
             recentExcess[(int) (loggedSinceConfirm % recentExcess.length)] = excess;
+        }
+
+        /** At confirmation: the two confirming points become the newest two of the ring. */
+        void recordConfirmingExcess(double previous, double last) {
+            recentExcess[recentExcess.length - 1] = previous;
+            recentExcess[0] = last;
         }
     }
 
