@@ -73,6 +73,9 @@ public final class TrainingEvaluation {
         final List<Double> firstReportDelays = new ArrayList<>();
         /** False pages and tickets by kind of run ("real", "rewind", "spike", ...). */
         final Map<String, Integer> falseByKind = new TreeMap<>();
+        /** Total only, synthetic: spikes within noise of the minimum rise (listed, not scored), and those alerted. */
+        int unscored;
+        int unscoredAlerted;
         /** Total only: one line per missed label and per false page or ticket, for {@code evaluate.misses}. */
         final List<String> cases = new ArrayList<>();
         int precursorCases;
@@ -144,6 +147,16 @@ public final class TrainingEvaluation {
         }
     }
 
+    /** runwatch's scores on the synthetic suite drawn with the pinned seed and the {@code seeds} − 1 after it. */
+    static List<Score> scoresAcrossSeeds(Detection detection, int seeds) {
+        List<Score> scores = new ArrayList<>();
+        for (int i = 0; i < seeds; i++) {
+            scores.add(score("runwatch", detection, SyntheticTrainingSuite.generate(SyntheticTrainingSuite.SEED + i),
+                    false));
+        }
+        return scores;
+    }
+
     /** runwatch on the synthetic suite drawn with {@code seeds} generator seeds: one row each, then the totals. */
     static Section acrossSeeds(Detection detection, int seeds) {
         List<List<String>> rows = new ArrayList<>();
@@ -151,9 +164,10 @@ public final class TrainingEvaluation {
         List<Double> spikeDelays = new ArrayList<>();
         List<Double> divergenceDelays = new ArrayList<>();
         int cleanRuns = 0;
+        List<Score> scores = scoresAcrossSeeds(detection, seeds);
         for (int i = 0; i < seeds; i++) {
             long seed = SyntheticTrainingSuite.SEED + i;
-            Score score = score("runwatch", detection, SyntheticTrainingSuite.generate(seed), false);
+            Score score = scores.get(i);
             Tally total = score.total();
             Tally spikes = score.families().get(AlertType.loss_spike);
             Tally divergence = score.families().get(AlertType.divergence);
@@ -166,6 +180,8 @@ public final class TrainingEvaluation {
             all.detected += total.detected;
             all.falsePages += total.falsePages;
             all.falseTickets += total.falseTickets;
+            all.unscored += total.unscored;
+            all.unscoredAlerted += total.unscoredAlerted;
             spikeDelays.addAll(spikes.delays);
             divergenceDelays.addAll(divergence.delays);
             cleanRuns += score.cleanRuns();
@@ -173,7 +189,8 @@ public final class TrainingEvaluation {
         rows.add(seedRow("all", all, cleanRuns, spikeDelays, divergenceDelays, "", ""));
         return new Section("Training health (runwatch) on " + seeds + " synthetic seeds",
                 List.of("seed", "recall", "false pages", "false tickets (clean runs)", "median loss_spike delay",
-                        "median divergence delay to the page", "missed by family", "false alerts by kind of run"),
+                        "median divergence delay to the page", "missed by family", "false alerts by kind of run",
+                        "spikes within noise of the minimum rise (not scored): ticketed"),
                 rows, List.of());
     }
 
@@ -192,7 +209,7 @@ public final class TrainingEvaluation {
         return List.of(seed, ratio(total.detected, total.labelled), String.valueOf(total.falsePages),
                 total.falseTickets + " (" + cleanRuns + ")", String.format(Locale.ROOT, "%.1f", median(spikeDelays)),
                 String.format(Locale.ROOT, "%.1f", median(divergenceDelays)), missed,
-                "{}".equals(falseByKind) ? "" : falseByKind);
+                "{}".equals(falseByKind) ? "" : falseByKind, total.unscoredAlerted + "/" + total.unscored);
     }
 
     static Result evaluate(Detection detection, Path sharedDataOrNull) {
@@ -275,6 +292,11 @@ public final class TrainingEvaluation {
                 boolean cannotReport = anyTypeMatches && label.family() == AlertType.run_rewound;
                 if (label.scored() && !cannotReport) {
                     scoreLabel(run, label, runAlerts, anyTypeMatches, families.get(label.family()), total);
+                } else if (!run.kind().equals("real")) {
+                    total.unscored++;
+                    if (firstDetection(run, label, runAlerts, anyTypeMatches) != null) {
+                        total.unscoredAlerted++;
+                    }
                 }
             }
             for (Alert alert : runAlerts) {
@@ -302,13 +324,7 @@ public final class TrainingEvaluation {
                                    boolean anyTypeMatches, Tally family, Tally total) {
         family.labelled++;
         total.labelled++;
-        Severity needed = label.minSeverity() == Severity.info ? Severity.info : Severity.ticket;
-        Alert first = alerts.stream()
-                .filter(a -> (anyTypeMatches || a.type() == label.family()) && a.severity().isAtLeast(needed))
-                .filter(a -> a.detectedAtStep() >= label.onsetStep() - EARLY_TOLERANCE * run.interval()
-                        && a.detectedAtStep() <= label.endStep())
-                .min(Comparator.comparingLong(Alert::detectedAtStep))
-                .orElse(null);
+        Alert first = firstDetection(run, label, alerts, anyTypeMatches);
         if (label.spikeStep() >= 0) {
             family.precursorCases++;
         }
@@ -337,6 +353,18 @@ public final class TrainingEvaluation {
                 family.ahead++;
             }
         }
+    }
+
+    /** The first alert that reports the label: its type, severe enough, between the onset and the end. */
+    private static Alert firstDetection(TrainingLabelledRun run, TrainingLabel label, List<Alert> alerts,
+                                        boolean anyTypeMatches) {
+        Severity needed = label.minSeverity() == Severity.info ? Severity.info : Severity.ticket;
+        return alerts.stream()
+                .filter(a -> (anyTypeMatches || a.type() == label.family()) && a.severity().isAtLeast(needed))
+                .filter(a -> a.detectedAtStep() >= label.onsetStep() - EARLY_TOLERANCE * run.interval()
+                        && a.detectedAtStep() <= label.endStep())
+                .min(Comparator.comparingLong(Alert::detectedAtStep))
+                .orElse(null);
     }
 
     private static double delay(TrainingLabelledRun run, TrainingLabel label, Alert alert) {

@@ -11,7 +11,8 @@ import io.runwatch.core.Severity;
  * @param endStep     last step at which detecting it still counts
  * @param minSeverity the least severity that counts as detecting it
  * @param spikeStep   for adam_precursor: onset of the loss spike it precedes; else -1
- * @param scored      false when the run is too short for any statistic (listed, not counted either way)
+ * @param scored      false when the run is too short for any statistic, or the injected spike is within noise
+ *                    of the minimum rise (listed, an alert on it excused, not counted either way)
  */
 record TrainingLabel(AlertType family, long onsetStep, long endStep, Severity minSeverity, long spikeStep,
                      boolean scored) {
