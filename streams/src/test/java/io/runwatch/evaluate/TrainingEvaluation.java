@@ -73,9 +73,9 @@ public final class TrainingEvaluation {
         final List<Double> firstReportDelays = new ArrayList<>();
         /** False pages and tickets by kind of run ("real", "rewind", "spike", ...). */
         final Map<String, Integer> falseByKind = new TreeMap<>();
-        /** Total only, synthetic: spikes within noise of the minimum rise (listed, not scored), and those alerted. */
-        int unscored;
-        int unscoredAlerted;
+        /** Total only, synthetic: spikes near the minimum rise (also in the family's count), and those ticketed. */
+        int nearMinimumRise;
+        int nearMinimumRiseAlerted;
         /** Total only: one line per missed label and per false page or ticket, for {@code evaluate.misses}. */
         final List<String> cases = new ArrayList<>();
         int precursorCases;
@@ -180,8 +180,8 @@ public final class TrainingEvaluation {
             all.detected += total.detected;
             all.falsePages += total.falsePages;
             all.falseTickets += total.falseTickets;
-            all.unscored += total.unscored;
-            all.unscoredAlerted += total.unscoredAlerted;
+            all.nearMinimumRise += total.nearMinimumRise;
+            all.nearMinimumRiseAlerted += total.nearMinimumRiseAlerted;
             spikeDelays.addAll(spikes.delays);
             divergenceDelays.addAll(divergence.delays);
             cleanRuns += score.cleanRuns();
@@ -190,7 +190,7 @@ public final class TrainingEvaluation {
         return new Section("Training health (runwatch) on " + seeds + " synthetic seeds",
                 List.of("seed", "recall", "false pages", "false tickets (clean runs)", "median loss_spike delay",
                         "median divergence delay to the page", "missed by family", "false alerts by kind of run",
-                        "spikes within noise of the minimum rise (not scored): ticketed"),
+                        "of them, spikes near the minimum rise: ticketed"),
                 rows, List.of());
     }
 
@@ -209,7 +209,8 @@ public final class TrainingEvaluation {
         return List.of(seed, ratio(total.detected, total.labelled), String.valueOf(total.falsePages),
                 total.falseTickets + " (" + cleanRuns + ")", String.format(Locale.ROOT, "%.1f", median(spikeDelays)),
                 String.format(Locale.ROOT, "%.1f", median(divergenceDelays)), missed,
-                "{}".equals(falseByKind) ? "" : falseByKind, total.unscoredAlerted + "/" + total.unscored);
+                "{}".equals(falseByKind) ? "" : falseByKind,
+                total.nearMinimumRiseAlerted + "/" + total.nearMinimumRise);
     }
 
     static Result evaluate(Detection detection, Path sharedDataOrNull) {
@@ -292,10 +293,11 @@ public final class TrainingEvaluation {
                 boolean cannotReport = anyTypeMatches && label.family() == AlertType.run_rewound;
                 if (label.scored() && !cannotReport) {
                     scoreLabel(run, label, runAlerts, anyTypeMatches, families.get(label.family()), total);
-                } else if (!run.kind().equals("real")) {
-                    total.unscored++;
+                }
+                if (label.nearMinimumRise()) {
+                    total.nearMinimumRise++;
                     if (firstDetection(run, label, runAlerts, anyTypeMatches) != null) {
-                        total.unscoredAlerted++;
+                        total.nearMinimumRiseAlerted++;
                     }
                 }
             }
@@ -429,7 +431,7 @@ public final class TrainingEvaluation {
                 String[] f = line.split(",", 8);
                 labels.computeIfAbsent(f[1], r -> new ArrayList<>()).add(new TrainingLabel(AlertType.valueOf(f[2]),
                         Long.parseLong(f[3]), Long.parseLong(f[4]), Severity.valueOf(f[5]), -1,
-                        Boolean.parseBoolean(f[6])));
+                        Boolean.parseBoolean(f[6]), false));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -11,13 +11,15 @@ import io.runwatch.core.Severity;
  * @param endStep     last step at which detecting it still counts
  * @param minSeverity the least severity that counts as detecting it
  * @param spikeStep   for adam_precursor: onset of the loss spike it precedes; else -1
- * @param scored      false when the run is too short for any statistic, or the injected spike is within noise
- *                    of the minimum rise (listed, an alert on it excused, not counted either way)
+ * @param scored      false when the run is too short for any statistic (listed, not counted either way)
+ * @param nearMinimumRise a synthetic spike whose injected rise does not clear {@code training.spike.min.rise}
+ *                    by two noise sigmas at two consecutive logged steps: whether the noisy loss clears the
+ *                    minimum rise is then partly chance. Scored like any other; counted apart as well.
  */
 record TrainingLabel(AlertType family, long onsetStep, long endStep, Severity minSeverity, long spikeStep,
-                     boolean scored) {
+                     boolean scored, boolean nearMinimumRise) {
 
     static TrainingLabel of(AlertType family, long onsetStep, long endStep, Severity minSeverity) {
-        return new TrainingLabel(family, onsetStep, endStep, minSeverity, -1, true);
+        return new TrainingLabel(family, onsetStep, endStep, minSeverity, -1, true, false);
     }
 }

@@ -17,9 +17,9 @@ record TrainingLabelledRun(String name, String kind, long interval, List<RunInpu
         this(name, kind, interval, inputs, labels, "");
     }
 
-    /** A run where nothing deserves a ticket or a page, not even an episode that is listed but not scored. */
+    /** A run where nothing deserves a ticket or a page. */
     boolean isClean() {
-        return labels.stream().allMatch(l -> l.minSeverity() == io.runwatch.core.Severity.info);
+        return labels.stream().noneMatch(l -> l.scored() && l.minSeverity() != io.runwatch.core.Severity.info);
     }
 
     long metricRecords() {
