@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The evals section of the evaluate command: eval_regression and eval_noisy against known truth on a
@@ -46,8 +47,27 @@ public final class EvalEvaluation {
         }
     }
 
-    /** Quality on the real trajectories, for one detection: label → [trajectories, alerted, noisy]. */
-    public record RealScore(Map<String, int[]> byLabel, int falseEpisodes) {
+    /**
+     * Quality on the real trajectories, for one detection: label → [trajectories, alerted, noisy], and
+     * eval_regression tickets opened per real run (the seed groups merged for the evaluation left out).
+     */
+    public record RealScore(Map<String, int[]> byLabel, int falseEpisodes, Map<String, Integer> ticketsByRun) {
+        int medianTicketsPerRun() {
+            List<Integer> counts = ticketsByRun.values().stream().sorted().toList();
+            return counts.isEmpty() ? 0 : counts.get((counts.size() - 1) / 2);
+        }
+
+        int maxTicketsPerRun() {
+            return ticketsByRun.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        }
+
+        int totalTickets() {
+            return ticketsByRun.values().stream().mapToInt(Integer::intValue).sum();
+        }
+
+        String ticketsPerRun() {
+            return medianTicketsPerRun() + " / " + maxTicketsPerRun() + " / " + totalTickets();
+        }
     }
 
     private EvalEvaluation() {
@@ -75,6 +95,9 @@ public final class EvalEvaluation {
         }
         if (List.of(args).contains("--alpha-sweep")) {
             System.out.println(alphaSweep(seeds, shared).toMarkdown());
+        }
+        if (List.of(args).contains("--flaky-sweep")) {
+            System.out.println(flakySweep(seeds, shared).toMarkdown());
         }
         System.out.printf(Locale.ROOT, "(evals section took %.1f s)%n", (System.nanoTime() - started) / 1e9);
     }
@@ -111,7 +134,8 @@ public final class EvalEvaluation {
                 List.of("data", "detector", "recall drops ≥5σ", "recall drops 3–5σ", "alerted drops <2σ",
                         "false alerts", "alerted at-chance", "noisy: stuck found", "noisy: wrongly",
                         "real: at chance", "real: smooth monotone", "real: sustained decline found",
-                        "real: transient drop found", "real: other"), rows, notes);
+                        "real: transient drop found", "real: other",
+                        "real: eval_regression tickets per run (median / max / total)"), rows, notes);
     }
 
     /** The synthetic suite drawn with {@code seeds} generator seeds, one row each, then their pooled totals. */
@@ -171,6 +195,59 @@ public final class EvalEvaluation {
                 List.of("alpha", "recall drops ≥5σ", "alerted drops <2σ", "false alerts", "real: at chance",
                         "real: smooth monotone", "real: sustained decline found"), rows,
                 List.of("A lower α raises every threshold: fewer small drops and false alerts, fewer big drops found."));
+    }
+
+    /** {@code evals.flaky.episodes} values the {@code --flaky-sweep} option compares (0: the rule off). */
+    private static final int[] SWEPT_FLAKY_EPISODES = {0, 2, 3, 4};
+
+    /**
+     * Tickets per real run against what the flaky rule costs: recall over N synthetic seeds (at most two drops
+     * per trajectory there, so the rule should barely touch it) and the real rows, for each swept
+     * {@code evals.flaky.episodes}.
+     */
+    static Section flakySweep(int seeds, Path sharedDataOrNull) {
+        List<RunInput> real = sharedDataOrNull != null && Files.isDirectory(sharedDataOrNull.resolve("data/evals"))
+                ? EvalRealData.load(sharedDataOrNull.resolve("data/evals")) : null;
+        List<List<String>> rows = new ArrayList<>();
+        for (int episodes : SWEPT_FLAKY_EPISODES) {
+            Detection detection = new MonitorDetection(Settings.defaults().with(Settings.EVAL_FLAKY_EPISODES, episodes));
+            int bigDrops = 0, bigFound = 0, smallDrops = 0, smallAlerted = 0, falseAlerts = 0;
+            for (int i = 0; i < seeds; i++) {
+                SyntheticEvalSuite.Suite suite = SyntheticEvalSuite.generate(SYNTHETIC_SEED + i, SYNTHETIC_RUNS);
+                SyntheticScore s = scoreSynthetic(suite, detection.detect(suite.inputs()));
+                bigDrops += s.bigDrops();
+                bigFound += s.bigFound();
+                smallDrops += s.smallDrops();
+                smallAlerted += s.smallAlerted();
+                falseAlerts += s.falseAlerts();
+            }
+            List<String> row = new ArrayList<>(List.of(episodes == 0 ? "0 (off)" : String.valueOf(episodes),
+                    String.format(Locale.ROOT, "%.3f (%d/%d)", (double) bigFound / bigDrops, bigFound, bigDrops),
+                    smallAlerted + "/" + smallDrops, String.valueOf(falseAlerts)));
+            if (real != null) {
+                RealScore r = scoreReal(EvalRealData.labels(), detection.detect(real));
+                row.addAll(List.of(realCell(r, "at_chance", false), realCell(r, "smooth_monotone", false),
+                        realCell(r, "sustained_decline", false), realCell(r, "transient_drop", false),
+                        r.ticketsPerRun(), mostTicketed(r)));
+            } else {
+                row.addAll(List.of("", "", "", "", "", ""));
+            }
+            rows.add(row);
+        }
+        return new Section("eval_regression against evals.flaky.episodes (" + seeds + " synthetic seeds)",
+                List.of("flaky episodes", "recall drops ≥5σ", "alerted drops <2σ", "false alerts",
+                        "real: at chance", "real: smooth monotone", "real: sustained decline found",
+                        "real: transient drop found", "real: tickets per run (median / max / total)",
+                        "real: most ticketed runs"), rows,
+                List.of("Fewer episodes class benchmarks flaky sooner: fewer repeated tickets, but a real drop of a "
+                        + "benchmark classed flaky is only ticketed when two other benchmarks fall with it."));
+    }
+
+    /** The three runs with the most eval_regression tickets, "run=count". */
+    static String mostTicketed(RealScore r) {
+        return r.ticketsByRun().entrySet().stream()
+                .sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(3)
+                .map(e -> e.getKey() + "=" + e.getValue()).reduce((a, b) -> a + ", " + b).orElse("");
     }
 
     private static List<String> seedRow(String seed, int bigFound, int bigDrops, int midFound, int midDrops,
@@ -248,10 +325,14 @@ public final class EvalEvaluation {
 
     static RealScore scoreReal(Map<String, Map<String, Set<String>>> labels, List<Alert> alerts) {
         Map<String, Integer> episodes = new HashMap<>();
+        Map<String, Integer> ticketsByRun = new TreeMap<>();
+        labels.keySet().stream().filter(run -> !run.endsWith(EvalRealData.MERGED_SEEDS_SUFFIX))
+                .forEach(run -> ticketsByRun.put(run, 0));
         Set<String> noisy = new HashSet<>();
         for (Alert a : alerts) {
             if (a.isFiring() && a.type() == AlertType.eval_regression) {
                 episodes.merge(a.run() + "/" + a.subject(), 1, Integer::sum);
+                ticketsByRun.computeIfPresent(a.run(), (run, count) -> count + 1);
             } else if (a.isFiring() && a.type() == AlertType.eval_noisy) {
                 noisy.add(a.run() + "/" + a.subject());
             }
@@ -273,7 +354,7 @@ public final class EvalEvaluation {
                 }
             }
         }
-        return new RealScore(byLabel, falseEpisodes);
+        return new RealScore(byLabel, falseEpisodes, ticketsByRun);
     }
 
     private static List<String> syntheticRow(String data, String detector, SyntheticScore s, boolean classifies) {
@@ -283,14 +364,14 @@ public final class EvalEvaluation {
                 s.smallAlerted() + "/" + s.smallDrops(), String.valueOf(s.falseAlerts()),
                 String.valueOf(s.stuckAlerts()),
                 classifies ? s.stuckNoisy() + "/" + s.stuck() : "—",
-                classifies ? String.valueOf(s.wronglyNoisy()) : "—", "", "", "", "", "");
+                classifies ? String.valueOf(s.wronglyNoisy()) : "—", "", "", "", "", "", "");
     }
 
     private static List<String> realRow(String detector, RealScore s, boolean classifies) {
         return List.of("real", detector, "", "", "", s.falseEpisodes() + " episodes on at-chance + smooth", "", "",
                 "", realCell(s, "at_chance", classifies), realCell(s, "smooth_monotone", false),
                 realCell(s, "sustained_decline", false), realCell(s, "transient_drop", false),
-                realCell(s, "other", classifies));
+                realCell(s, "other", classifies), s.ticketsPerRun());
     }
 
     private static String realCell(RealScore s, String label, boolean withNoisy) {

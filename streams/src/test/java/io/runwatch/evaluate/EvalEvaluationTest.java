@@ -1,8 +1,12 @@
 package io.runwatch.evaluate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.runwatch.config.Settings;
+import io.runwatch.core.RunInput;
+import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,5 +32,26 @@ class EvalEvaluationTest {
         assertThat(ours.stuckAlerts()).isZero();
         assertThat(ours.stuckNoisy()).isEqualTo(ours.stuck());
         assertThat(ours.falseAlerts() * 50).isLessThan(baseline.falseAlerts()); // fewer by a wide margin
+    }
+
+    /**
+     * The flaky rule on the real runs of {@code ../shared} (skipped where they are absent): fewer repeated
+     * eval_regression tickets, and none of the hindsight-labelled sustained declines lost.
+     */
+    @Test
+    void flakyBenchmarksOpenFewerTicketsOnTheRealRuns() {
+        Path shared = Evaluate.sharedData();
+        assumeTrue(shared != null, "../shared/data not present");
+        List<RunInput> real = EvalRealData.load(shared.resolve("data/evals"));
+        EvalEvaluation.RealScore without = EvalEvaluation.scoreReal(EvalRealData.labels(),
+                new MonitorDetection(Settings.defaults().with(Settings.EVAL_FLAKY_EPISODES, 0)).detect(real));
+        EvalEvaluation.RealScore with = EvalEvaluation.scoreReal(EvalRealData.labels(),
+                new MonitorDetection(Settings.defaults()).detect(real));
+
+        assertThat(without.totalTickets()).isGreaterThanOrEqualTo(145); // 147 measured
+        assertThat(with.totalTickets()).isLessThanOrEqualTo(137);
+        assertThat(with.maxTicketsPerRun()).isLessThanOrEqualTo(33); // olmo2-7B: 39 without
+        assertThat(with.byLabel().get("sustained_decline")[1]).isEqualTo(without.byLabel().get("sustained_decline")[1]);
+        assertThat(with.byLabel().get("at_chance")[1]).isZero();
     }
 }

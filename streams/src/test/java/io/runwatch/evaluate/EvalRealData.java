@@ -29,6 +29,8 @@ import java.util.stream.Stream;
 public final class EvalRealData {
     static final Set<String> LOWER_IS_BETTER = Set.of("ppl", "bpb", "ce_loss");
     static final Set<String> SEED_GROUPS = Set.of("olmo2-ladder_190M-1xC", "olmo2-ladder_1B-1xC");
+    /** Suffix of the runs merged from a seed group: replayed and labelled, but not a run anyone trained. */
+    static final String MERGED_SEEDS_SUFFIX = "_4seeds";
     private static final String LABELS = "/evals/real-trajectory-labels.tsv";
 
     private EvalRealData() {
@@ -50,8 +52,8 @@ public final class EvalRealData {
                     byRun.computeIfAbsent(p.run(), r -> new ArrayList<>()).add(p);
                     String group = p.run().substring(0, Math.max(0, p.run().lastIndexOf('_')));
                     if (SEED_GROUPS.contains(group)) {
-                        byRun.computeIfAbsent(group + "_4seeds", r -> new ArrayList<>()).add(renamed(p, group
-                                + "_4seeds"));
+                        byRun.computeIfAbsent(group + MERGED_SEEDS_SUFFIX, r -> new ArrayList<>())
+                                .add(renamed(p, group + MERGED_SEEDS_SUFFIX));
                     }
                 }
             } catch (IOException e) {

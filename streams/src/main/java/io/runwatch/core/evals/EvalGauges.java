@@ -11,7 +11,7 @@ package io.runwatch.core.evals;
  *                       +1 means steadily improving for every metric (also losses and perplexities)
  * @param regressionZ    how far the newest checkpoint sits below the recent best level, in noise units
  *                       (negative when above it)
- * @param noisy          true while the trajectory is classed as indistinguishable from noise
+ * @param noisy          true while the trajectory is classed as indistinguishable from noise or as flaky
  */
 public record EvalGauges(String run, String benchmark, String metric, double score, double noise,
                          double kendallTauAll, double kendallTauWindow, int kendallWindow,

@@ -31,12 +31,14 @@ public final class EvalMonitor {
     private final TrajectoryAnalysis analysis;
     private final RegressionDetector regressions;
     private final NoisyClassifier noisy;
+    private final FlakyClassifier flaky;
 
     public EvalMonitor(EvalSettings settings) {
         this.settings = settings;
         this.analysis = new TrajectoryAnalysis(settings);
         this.regressions = new RegressionDetector(settings, analysis);
         this.noisy = new NoisyClassifier(settings, analysis);
+        this.flaky = new FlakyClassifier(settings);
     }
 
     public EvalSettings settings() {
@@ -64,18 +66,31 @@ public final class EvalMonitor {
         rememberDrop(trajectory, summary, changed);
         addIfPresent(alerts, noisy.update(trajectory, point));
         if (trajectory.openRegressionId != null) {
-            addIfPresent(alerts, regressions.resolveIfRecovered(trajectory, point));
+            resolveIfRecovered(run, trajectory, point, alerts);
         } else if (!trajectory.noisy) {
             RegressionDetector.Onset onset = regressions.findOnset(trajectory, changed);
             if (onset != null && onset.hadSkill()) {
-                alerts.add(regressions.open(run, trajectory, onset, point));
-                addIfPresent(alerts, regressions.resolveIfRecovered(trajectory, point));
+                if (flaky.mayTicket(run, trajectory, point, onset.onsetStep())) {
+                    alerts.add(regressions.open(run, trajectory, onset, point));
+                    resolveIfRecovered(run, trajectory, point, alerts);
+                }
             } else if (onset != null && isImbalancedClassification(trajectory)) {
                 addIfPresent(alerts, noisy.binaryFlip(trajectory, point, onset));
             }
         }
+        addIfPresent(alerts, flaky.endIfCalm(run, trajectory, point));
         summarise(trajectory, summary, point);
         return outcome(run, trajectory, alerts);
+    }
+
+    /** Resolves the open episode if the score is back; a resolved episode may make the trajectory flaky. */
+    private void resolveIfRecovered(EvalRunState run, TrajectoryState t, EvalPoint point, List<Alert> alerts) {
+        long onsetStep = t.regressionOnsetStep;
+        Alert resolved = regressions.resolveIfRecovered(t, point);
+        if (resolved != null) {
+            alerts.add(resolved);
+            addIfPresent(alerts, flaky.onEpisodeResolved(run, t, point, onsetStep));
+        }
     }
 
     private static void initialise(TrajectoryState t, EvalPoint p) {
@@ -169,7 +184,7 @@ public final class EvalMonitor {
     }
 
     private EvalOutcome outcome(EvalRunState run, TrajectoryState t, List<Alert> alerts) {
-        EvalGauges gauges = gauges(t);
+        EvalGauges gauges = gauges(run, t);
         Map<String, Double> capabilities = capabilities(run);
         String weakest = null;
         for (Map.Entry<String, Double> e : capabilities.entrySet()) {
@@ -180,17 +195,18 @@ public final class EvalMonitor {
         return new EvalOutcome(List.copyOf(alerts), gauges, capabilities, weakest);
     }
 
-    private EvalGauges gauges(TrajectoryState t) {
+    private EvalGauges gauges(EvalRunState run, TrajectoryState t) {
         int size = t.recent.size();
         if (size == 0) {
             return new EvalGauges(t.run, t.benchmark, t.metric, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                    settings.kendallWindow(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, t.noisy);
+                    settings.kendallWindow(), Double.NaN, Double.NaN, Double.NaN, Double.NaN, t.noisy || run.isFlaky(t.benchmark));
         }
         NoiseEstimate noise = analysis.noise(t, size, RegressionDetector.seedsAt(t, size - 1));
         return new EvalGauges(t.run, t.benchmark, t.metric, t.recent.get(size - 1).mean(),
                 noise.isKnown() ? noise.total() : Double.NaN, t.kendallTauAll(),
                 analysis.kendallTauWindow(t, settings.kendallWindow()), settings.kendallWindow(),
-                regressions.pointZ(t, size - 1), noise.binomial(), noise.seed(), noise.empirical(), t.noisy);
+                regressions.pointZ(t, size - 1), noise.binomial(), noise.seed(), noise.empirical(),
+                t.noisy || run.isFlaky(t.benchmark));
     }
 
     /** Capability → mean over its benchmarks of their (metric-averaged) normalised scores. */

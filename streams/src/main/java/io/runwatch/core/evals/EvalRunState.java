@@ -14,6 +14,32 @@ public final class EvalRunState {
 
     /** Per trajectory key ({@code EvalPoint.trajectoryKey()}). */
     public HashMap<String, TrajectorySummary> trajectories = new HashMap<>();
+    /** Per benchmark: how its drops came and went (see {@code FlakyClassifier}). */
+    public HashMap<String, BenchmarkSwings> benchmarks = new HashMap<>();
+
+    /** Whether drops of {@code benchmark} alone are currently not ticketed. */
+    public boolean isFlaky(String benchmark) {
+        BenchmarkSwings swings = benchmarks.get(benchmark);
+        return swings != null && swings.flaky;
+    }
+
+    /**
+     * The drops of one benchmark over all its metrics: a format-sensitive benchmark swings in each of them,
+     * often at the same checkpoint, which counts once.
+     */
+    public static final class BenchmarkSwings {
+        /** eval_regression episodes in a row that fell alone and recovered quickly. */
+        public int isolatedRecoveries;
+        /** Onset step of the newest episode counted; episodes at or before it are the same swing again. */
+        public long lastCountedOnsetStep = Long.MIN_VALUE;
+        /** Classed flaky: drops of this benchmark alone are not ticketed. */
+        public boolean flaky;
+        /** Checkpoints the benchmark's trajectories had seen at its latest isolated drop (the calm clock). */
+        public long lastSwingCheckpoint;
+        /** Id of the open flaky eval_noisy record, or null, and the step its episode is keyed by. */
+        public String alertId;
+        public long classedAtStep;
+    }
 
     public static final class TrajectorySummary {
         public String benchmark;

@@ -19,12 +19,17 @@ package io.runwatch.core.evals;
  * @param noisyMinCheckpoints    checkpoints needed before a trajectory may be classed noisy
  * @param noisyMaxTau            |Kendall tau| below which a trajectory near chance is classed noisy
  * @param relativeNoiseFloor     the noise unit is at least this fraction of the score
+ * @param flakyEpisodes          isolated, quickly recovered episodes in a row that class a trajectory flaky
+ *                               (0: never)
+ * @param flakyRecoveryCheckpoints an episode recovered within this many checkpoints counts as a swing
+ * @param flakyCalmCheckpoints   checkpoints without an isolated drop after which the flaky class ends
  */
 public record EvalSettings(int kendallWindow, int retainedCheckpoints, int levelCheckpoints,
                            int lookbackCheckpoints, int noiseWindow, int empiricalNoiseWindow,
                            double empiricalNoiseHalfLife, int minCheckpoints, double alpha,
                            boolean confirmWithNext, double resolveZ, double movedZ, int noisyMinCheckpoints,
-                           double noisyMaxTau, double relativeNoiseFloor) {
+                           double noisyMaxTau, double relativeNoiseFloor, int flakyEpisodes,
+                           int flakyRecoveryCheckpoints, int flakyCalmCheckpoints) {
 
     public EvalSettings {
         if (lookbackCheckpoints < levelCheckpoints) {
@@ -37,6 +42,6 @@ public record EvalSettings(int kendallWindow, int retainedCheckpoints, int level
     }
 
     public static EvalSettings defaults() {
-        return new EvalSettings(10, 32, 4, 24, 12, 24, 24, 6, 0.01, true, 1.0, 2.0, 8, 0.3, 0.005);
+        return new EvalSettings(10, 32, 4, 24, 12, 24, 24, 6, 0.01, true, 1.0, 2.0, 8, 0.3, 0.005, 3, 4, 100);
     }
 }

@@ -23,6 +23,8 @@ final class NoisyClassifier {
 
     static final String AT_CHANCE = "chance";
     static final String BINARY_FLIP = "binary_flip";
+    /** The reason of {@link FlakyClassifier}'s eval_noisy records. */
+    static final String FLAKY = "flaky";
 
     private final EvalSettings settings;
     private final TrajectoryAnalysis analysis;

@@ -318,6 +318,11 @@ final class RegressionDetector {
         return Math.abs(score - chance.high()) <= margin ? chance.high() : null;
     }
 
+    /** Other benchmarks of the run (not other metrics of this one) that fell at {@code step}. */
+    static int otherBenchmarksMoved(EvalRunState run, String ownKey, String ownBenchmark, long step) {
+        return otherBenchmarks(run, ownBenchmark, movedTogether(run, ownKey, step));
+    }
+
     private static List<String> movedTogether(EvalRunState run, String ownKey, long step) {
         List<String> moved = new ArrayList<>();
         run.trajectories.forEach((key, summary) -> {
