@@ -79,7 +79,8 @@ final class FlakyClassifier {
     /**
      * Whether a drop of {@code t} starting at {@code onsetStep} may be ticketed: always, unless its benchmark
      * is flaky and fewer than {@value #CO_MOVING_BENCHMARKS} other benchmarks fell with it so far (their
-     * results may still arrive: the drop is looked at again with the trajectory's next result).
+     * results may still arrive: the drop is looked at again with the trajectory's next result). A solo drop
+     * held back this way restarts the calm clock.
      */
     boolean mayTicket(EvalRunState run, TrajectoryState t, EvalPoint point, long onsetStep) {
         if (!run.isFlaky(t.benchmark)) {
