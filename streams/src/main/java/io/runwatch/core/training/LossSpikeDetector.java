@@ -23,7 +23,8 @@ import java.util.Map;
  *   <li>an excursion of one point is a bad batch: counted, reported as info;
  *   <li>an open spike resolves after two points back at the pre-spike level, and escalates to a
  *       {@code divergence} page when the loss keeps climbing, makes no progress back for
- *       {@code recoveryProgressSteps}, or is not back within the recovery window;
+ *       {@code recoveryProgressSteps}, or is not back within the recovery window (unless it is a level
+ *       shift: less than {@code spikeMinRise} up and never higher, which resolves instead);
  *   <li>a slow rise of the smoothed loss over its best level pages as divergence without any spike.
  * </ul>
  */
