@@ -45,6 +45,16 @@ public final class EvalEvaluation {
         double midRecall() {
             return midDrops == 0 ? Double.NaN : (double) midFound / midDrops;
         }
+
+        /** This score and {@code other} pooled, as over two synthetic suites. */
+        SyntheticScore plus(SyntheticScore other) {
+            return new SyntheticScore(bigDrops + other.bigDrops, bigFound + other.bigFound,
+                    midDrops + other.midDrops, midFound + other.midFound, smallDrops + other.smallDrops,
+                    smallAlerted + other.smallAlerted, falseAlerts + other.falseAlerts, stuckAlerts + other.stuckAlerts,
+                    stuck + other.stuck, stuckNoisy + other.stuckNoisy, wronglyNoisy + other.wronglyNoisy);
+        }
+
+        static final SyntheticScore NONE = new SyntheticScore(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     /**
@@ -141,47 +151,53 @@ public final class EvalEvaluation {
     /** The synthetic suite drawn with {@code seeds} generator seeds, one row each, then their pooled totals. */
     static Section acrossSeeds(Detection detection, int seeds) {
         List<List<String>> rows = new ArrayList<>();
-        int bigDrops = 0, bigFound = 0, midDrops = 0, midFound = 0, smallDrops = 0, smallAlerted = 0, falseAlerts = 0;
+        SyntheticScore all = SyntheticScore.NONE;
         for (int i = 0; i < seeds; i++) {
-            long seed = SYNTHETIC_SEED + i;
-            SyntheticEvalSuite.Suite suite = SyntheticEvalSuite.generate(seed, SYNTHETIC_RUNS);
-            SyntheticScore s = scoreSynthetic(suite, detection.detect(suite.inputs()), PRINT_MISSES);
-            rows.add(seedRow(String.valueOf(seed), s.bigFound(), s.bigDrops(), s.midFound(), s.midDrops(),
-                    s.smallAlerted(), s.smallDrops(), s.falseAlerts()));
-            bigDrops += s.bigDrops();
-            bigFound += s.bigFound();
-            midDrops += s.midDrops();
-            midFound += s.midFound();
-            smallDrops += s.smallDrops();
-            smallAlerted += s.smallAlerted();
-            falseAlerts += s.falseAlerts();
+            SyntheticScore s = synthetic(detection, SYNTHETIC_SEED + i, PRINT_MISSES);
+            rows.add(seedRow(String.valueOf(SYNTHETIC_SEED + i), s));
+            all = all.plus(s);
         }
-        rows.add(seedRow("all", bigFound, bigDrops, midFound, midDrops, smallAlerted, smallDrops, falseAlerts));
+        rows.add(seedRow("all", all));
         return new Section("eval_regression on " + seeds + " synthetic seeds",
                 List.of("seed", "recall drops ≥5σ", "recall drops 3–5σ", "alerted drops <2σ", "false alerts"),
                 rows, List.of());
     }
 
+    /** The synthetic suite drawn with {@code seed}, scored. */
+    private static SyntheticScore synthetic(Detection detection, long seed, boolean printMisses) {
+        SyntheticEvalSuite.Suite suite = SyntheticEvalSuite.generate(seed, SYNTHETIC_RUNS);
+        return scoreSynthetic(suite, detection.detect(suite.inputs()), printMisses);
+    }
+
+    /** The pinned seed and the {@code seeds} − 1 after it, pooled. */
+    private static SyntheticScore pooled(Detection detection, int seeds) {
+        SyntheticScore all = SyntheticScore.NONE;
+        for (int i = 0; i < seeds; i++) {
+            all = all.plus(synthetic(detection, SYNTHETIC_SEED + i, false));
+        }
+        return all;
+    }
+
+    /** The real evaluation results of {@code ../shared}, or null where it is missing. */
+    private static List<RunInput> realOrNull(Path sharedDataOrNull) {
+        return sharedDataOrNull != null && Files.isDirectory(sharedDataOrNull.resolve("data/evals"))
+                ? EvalRealData.load(sharedDataOrNull.resolve("data/evals")) : null;
+    }
+
+    /** A sweep row's synthetic cells: recall of drops ≥ 5σ, small drops alerted, false alerts. */
+    private static List<String> sweepCells(SyntheticScore s) {
+        return List.of(String.format(Locale.ROOT, "%.3f (%d/%d)", s.bigRecall(), s.bigFound(), s.bigDrops()),
+                s.smallAlerted() + "/" + s.smallDrops(), String.valueOf(s.falseAlerts()));
+    }
+
     /** The trade-off between recall and alerts on small drops and noise, for each swept α. */
     static Section alphaSweep(int seeds, Path sharedDataOrNull) {
-        List<RunInput> real = sharedDataOrNull != null && Files.isDirectory(sharedDataOrNull.resolve("data/evals"))
-                ? EvalRealData.load(sharedDataOrNull.resolve("data/evals")) : null;
+        List<RunInput> real = realOrNull(sharedDataOrNull);
         List<List<String>> rows = new ArrayList<>();
         for (double alpha : SWEPT_ALPHAS) {
             Detection detection = new MonitorDetection(Settings.defaults().with(Settings.EVAL_ALPHA, alpha));
-            int bigDrops = 0, bigFound = 0, smallDrops = 0, smallAlerted = 0, falseAlerts = 0;
-            for (int i = 0; i < seeds; i++) {
-                SyntheticEvalSuite.Suite suite = SyntheticEvalSuite.generate(SYNTHETIC_SEED + i, SYNTHETIC_RUNS);
-                SyntheticScore s = scoreSynthetic(suite, detection.detect(suite.inputs()));
-                bigDrops += s.bigDrops();
-                bigFound += s.bigFound();
-                smallDrops += s.smallDrops();
-                smallAlerted += s.smallAlerted();
-                falseAlerts += s.falseAlerts();
-            }
-            List<String> row = new ArrayList<>(List.of(String.valueOf(alpha),
-                    String.format(Locale.ROOT, "%.3f (%d/%d)", (double) bigFound / bigDrops, bigFound, bigDrops),
-                    smallAlerted + "/" + smallDrops, String.valueOf(falseAlerts)));
+            List<String> row = new ArrayList<>(List.of(String.valueOf(alpha)));
+            row.addAll(sweepCells(pooled(detection, seeds)));
             if (real != null) {
                 RealScore r = scoreReal(EvalRealData.labels(), detection.detect(real));
                 row.addAll(List.of(realCell(r, "at_chance", false), realCell(r, "smooth_monotone", false),
@@ -206,24 +222,12 @@ public final class EvalEvaluation {
      * {@code evals.flaky.episodes}.
      */
     static Section flakySweep(int seeds, Path sharedDataOrNull) {
-        List<RunInput> real = sharedDataOrNull != null && Files.isDirectory(sharedDataOrNull.resolve("data/evals"))
-                ? EvalRealData.load(sharedDataOrNull.resolve("data/evals")) : null;
+        List<RunInput> real = realOrNull(sharedDataOrNull);
         List<List<String>> rows = new ArrayList<>();
         for (int episodes : SWEPT_FLAKY_EPISODES) {
             Detection detection = new MonitorDetection(Settings.defaults().with(Settings.EVAL_FLAKY_EPISODES, episodes));
-            int bigDrops = 0, bigFound = 0, smallDrops = 0, smallAlerted = 0, falseAlerts = 0;
-            for (int i = 0; i < seeds; i++) {
-                SyntheticEvalSuite.Suite suite = SyntheticEvalSuite.generate(SYNTHETIC_SEED + i, SYNTHETIC_RUNS);
-                SyntheticScore s = scoreSynthetic(suite, detection.detect(suite.inputs()));
-                bigDrops += s.bigDrops();
-                bigFound += s.bigFound();
-                smallDrops += s.smallDrops();
-                smallAlerted += s.smallAlerted();
-                falseAlerts += s.falseAlerts();
-            }
-            List<String> row = new ArrayList<>(List.of(episodes == 0 ? "0 (off)" : String.valueOf(episodes),
-                    String.format(Locale.ROOT, "%.3f (%d/%d)", (double) bigFound / bigDrops, bigFound, bigDrops),
-                    smallAlerted + "/" + smallDrops, String.valueOf(falseAlerts)));
+            List<String> row = new ArrayList<>(List.of(episodes == 0 ? "0 (off)" : String.valueOf(episodes)));
+            row.addAll(sweepCells(pooled(detection, seeds)));
             if (real != null) {
                 RealScore r = scoreReal(EvalRealData.labels(), detection.detect(real));
                 row.addAll(List.of(realCell(r, "at_chance", false), realCell(r, "smooth_monotone", false),
@@ -250,11 +254,10 @@ public final class EvalEvaluation {
                 .map(e -> e.getKey() + "=" + e.getValue()).reduce((a, b) -> a + ", " + b).orElse("");
     }
 
-    private static List<String> seedRow(String seed, int bigFound, int bigDrops, int midFound, int midDrops,
-                                        int smallAlerted, int smallDrops, int falseAlerts) {
-        return List.of(seed, String.format(Locale.ROOT, "%.3f (%d/%d)", (double) bigFound / bigDrops, bigFound,
-                        bigDrops), String.format(Locale.ROOT, "%.3f (%d/%d)", (double) midFound / midDrops,
-                        midFound, midDrops), smallAlerted + "/" + smallDrops, String.valueOf(falseAlerts));
+    private static List<String> seedRow(String seed, SyntheticScore s) {
+        return List.of(seed, String.format(Locale.ROOT, "%.3f (%d/%d)", s.bigRecall(), s.bigFound(), s.bigDrops()),
+                String.format(Locale.ROOT, "%.3f (%d/%d)", s.midRecall(), s.midFound(), s.midDrops()),
+                s.smallAlerted() + "/" + s.smallDrops(), String.valueOf(s.falseAlerts()));
     }
 
     static SyntheticScore scoreSynthetic(SyntheticEvalSuite.Suite suite, List<Alert> alerts) {
