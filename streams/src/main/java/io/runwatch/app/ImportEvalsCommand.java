@@ -115,8 +115,9 @@ final class ImportEvalsCommand implements Callable<Integer> {
                 sink.send(records);
                 results.forEach(totals::add);
                 summary(totals, sink);
-                if (totals.files == 0 && watch == null) {
-                    err.println("import-evals: no result files (.json, .jsonl, .csv, .tsv) under " + paths);
+                if (totals.records == 0 && watch == null) {
+                    err.println("import-evals: nothing imported from " + paths + (totals.files + totals.failed == 0
+                            ? ": no evaluation result files (.json, .jsonl, .csv, .tsv)" : ""));
                     return 1;
                 }
             }
