@@ -1,6 +1,8 @@
 package io.runwatch.app;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.runwatch.config.Settings;
+import io.runwatch.contract.Json;
 import io.runwatch.ingest.ContractRecord;
 import io.runwatch.ingest.evals.EvalFileResult;
 import io.runwatch.ingest.evals.EvalResultParser;
@@ -9,6 +11,7 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,9 +73,21 @@ final class ImportEvalsCommand implements Callable<Integer> {
             + "that a restart does not resend them (default: DIR/.runwatch-import-evals.state).")
     Path stateFile;
 
+    /** Whether records carry the harness's own evaluation time (lm-eval ≥ 0.4 {@code date}). */
+    enum EvalTime { file, none }
+
+    @Option(names = "--eval-time", defaultValue = "file", description = "file: records carry the evaluation "
+            + "time the result file states (lm-eval >= 0.4 `date`); none: leave it out, so the monitor uses the "
+            + "send time. Use none to backfill old results into a live monitor, which expires a run's state by "
+            + "record time (default: ${DEFAULT-VALUE}).")
+    EvalTime evalTime;
+
     @Option(names = "--strict", description = "Exit 1 when a result file cannot be imported or a score is "
             + "not finite.")
     boolean strict;
+
+    private static final long OLD_EVAL_TIME_MS = 86_400_000L;
+    private int oldTimes;
 
     PrintStream out = System.out;
     PrintStream err = System.err;
@@ -111,7 +126,8 @@ final class ImportEvalsCommand implements Callable<Integer> {
                 // Checkpoints in step order where the files allow it: they were evaluated in any order.
                 results.sort(Comparator.comparingLong((EvalFileResult r) -> r.step().step()));
                 results.forEach(this::report);
-                List<ContractRecord> records = results.stream().flatMap(r -> r.records().stream()).toList();
+                List<ContractRecord> records = results.stream().flatMap(r -> r.records().stream())
+                        .map(this::withEvalTime).toList();
                 sink.send(records);
                 results.forEach(totals::add);
                 summary(totals, sink);
@@ -128,7 +144,7 @@ final class ImportEvalsCommand implements Callable<Integer> {
                 while (!Thread.currentThread().isInterrupted()) {
                     for (EvalWatcher.Ready ready : watcher.poll()) {
                         report(ready.result());
-                        sink.send(ready.result().records());
+                        sink.send(ready.result().records().stream().map(this::withEvalTime).toList());
                         watcher.imported(ready);
                         totals.add(ready.result());
                     }
@@ -147,6 +163,28 @@ final class ImportEvalsCommand implements Callable<Integer> {
         }
     }
 
+    /** The record as --eval-time wants it; counts times older than a day, which a live monitor expires. */
+    private ContractRecord withEvalTime(ContractRecord record) {
+        if (!record.json().contains("\"time\"")) {
+            return record;
+        }
+        try {
+            ObjectNode tree = (ObjectNode) Json.MAPPER.readTree(record.json());
+            if (evalTime == EvalTime.none) {
+                tree.remove("time");
+                return new ContractRecord(record.kind(), record.run(), record.step(),
+                        Json.MAPPER.writeValueAsString(tree));
+            }
+            if (tree.path("time").isNumber()
+                    && System.currentTimeMillis() - tree.get("time").asLong() > OLD_EVAL_TIME_MS) {
+                oldTimes++;
+            }
+            return record;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private void report(EvalFileResult result) {
         String what = switch (result.format()) {
             case NOT_RESULTS -> "skipped (not an evaluation result)";
@@ -162,6 +200,11 @@ final class ImportEvalsCommand implements Callable<Integer> {
     }
 
     private void summary(Totals totals, Sink sink) {
+        if (oldTimes > 0) {
+            err.println("import-evals: " + oldTimes + " records carry an evaluation time over a day old; a live "
+                    + "monitor drops a run's evaluation state by record time: for a backfill use --eval-time none");
+            oldTimes = 0;
+        }
         err.printf("import-evals: %d result files, %d records %s; %d skipped (not results), %d failed, "
                         + "%d non-finite scores not sent%n", totals.files, totals.records, sink.describe(),
                 totals.skipped, totals.failed, totals.nonFinite);

@@ -81,6 +81,24 @@ class ImportEvalsCommandTest {
     }
 
     @Test
+    void theHarnessDateTravelsAsTimeUnlessAskedNotToAndOldTimesAreWarnedAbout() throws Exception {
+        Path adavocab = bundled("adavocab-tinyllama-zh-full");
+        Path out = dir.resolve("out");
+        Run withTime = execute("import-evals", "--run", "zh", "--print-dir", out.toString(), adavocab.toString());
+        assertThat(withTime.code()).isZero();
+        assertThat(Files.readAllLines(out.resolve("evals.jsonl"))).hasSize(8)
+                .allMatch(l -> tree(l).get("time").asLong() > 1_700_000_000_000L);
+        assertThat(withTime.err()).contains("8 records carry an evaluation time over a day old")
+                .contains("--eval-time none");
+
+        Run without = execute("import-evals", "--run", "zh", "--eval-time", "none", "--print-dir", out.toString(),
+                adavocab.toString());
+        assertThat(without.code()).isZero();
+        assertThat(Files.readAllLines(out.resolve("evals.jsonl"))).hasSize(8).noneMatch(l -> l.contains("\"time\""));
+        assertThat(without.err()).doesNotContain("over a day old");
+    }
+
+    @Test
     void aMissingPathIsOneLineAndExitTwo() {
         Run run = execute("import-evals", "--run", "r", "--print-dir", dir.toString(), "/no/such/results");
         assertThat(run.code()).isEqualTo(2);
