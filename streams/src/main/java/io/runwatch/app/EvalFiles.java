@@ -38,6 +38,11 @@ final class EvalFiles {
      * (so the directory's own name, often the checkpoint, counts), a single file by its last three path names.
      */
     static List<Candidate> list(Path root) throws IOException {
+        return list(root, Set.of());
+    }
+
+    /** As {@link #list(Path)}, without the {@code excluded} files (absolute, normalized): our own output. */
+    static List<Candidate> list(Path root, Set<Path> excluded) throws IOException {
         List<Candidate> found = new ArrayList<>();
         if (Files.isRegularFile(root)) {
             if (isCandidate(root)) {
@@ -49,7 +54,8 @@ final class EvalFiles {
         Path parent = base.getParent() == null ? base : base.getParent();
         try (Stream<Path> walk = Files.walk(base)) {
             for (Path file : walk.filter(Files::isRegularFile).sorted().toList()) {
-                if (isCandidate(file) && !hidden(base.relativize(file.toAbsolutePath().normalize()))) {
+                if (isCandidate(file) && !hidden(base.relativize(file.toAbsolutePath().normalize()))
+                        && !excluded.contains(file.toAbsolutePath().normalize())) {
                     found.add(candidate(file, parent.relativize(file.toAbsolutePath().normalize()).toString()
                             .replace('\\', '/')));
                 }

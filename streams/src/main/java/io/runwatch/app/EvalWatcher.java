@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -33,12 +34,20 @@ final class EvalWatcher {
     private final EvalResultParser parser;
     private final String run;
     private final OptionalLong fallbackStep;
+    private final Set<Path> excluded;
     private final Map<String, Seen> imported;
     /** What the previous poll saw of files not yet imported: a file is ready when it has not changed since. */
     private Map<String, Seen> pending = new HashMap<>();
 
     EvalWatcher(Path root, Path stateFile, EvalResultParser parser, String run, OptionalLong fallbackStep)
             throws IOException {
+        this(root, stateFile, parser, run, fallbackStep, Set.of());
+    }
+
+    /** {@code excluded}: files never to import (absolute, normalized), such as the watcher's own output. */
+    EvalWatcher(Path root, Path stateFile, EvalResultParser parser, String run, OptionalLong fallbackStep,
+                Set<Path> excluded) throws IOException {
+        this.excluded = excluded;
         this.root = root;
         this.stateFile = stateFile;
         this.parser = parser;
@@ -51,7 +60,7 @@ final class EvalWatcher {
     List<Ready> poll() throws IOException {
         List<Ready> ready = new ArrayList<>();
         Map<String, Seen> nowPending = new HashMap<>();
-        for (EvalFiles.Candidate candidate : EvalFiles.list(root)) {
+        for (EvalFiles.Candidate candidate : EvalFiles.list(root, excluded)) {
             String key = candidate.file().toAbsolutePath().normalize().toString();
             Seen seen = new Seen(candidate.size(), candidate.modifiedMs());
             if (seen.equals(imported.get(key))) {

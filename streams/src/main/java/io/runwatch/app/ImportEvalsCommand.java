@@ -119,7 +119,7 @@ final class ImportEvalsCommand implements Callable<Integer> {
             if (!paths.isEmpty()) {
                 List<EvalFileResult> results = new ArrayList<>();
                 for (Path path : paths) {
-                    for (EvalFiles.Candidate candidate : EvalFiles.list(path)) {
+                    for (EvalFiles.Candidate candidate : EvalFiles.list(path, ownOutput())) {
                         results.add(EvalFiles.read(parser, run, candidate, fallback));
                     }
                 }
@@ -139,7 +139,7 @@ final class ImportEvalsCommand implements Callable<Integer> {
             }
             if (watch != null) {
                 EvalWatcher watcher = new EvalWatcher(watch, stateFile != null ? stateFile
-                        : watch.resolve(".runwatch-import-evals.state"), parser, run, fallback);
+                        : watch.resolve(".runwatch-import-evals.state"), parser, run, fallback, ownOutput());
                 err.println("import-evals: watching " + watch + " every " + pollIntervalS + " s (Ctrl-C stops)");
                 while (!Thread.currentThread().isInterrupted()) {
                     for (EvalWatcher.Ready ready : watcher.poll()) {
@@ -161,6 +161,12 @@ final class ImportEvalsCommand implements Callable<Integer> {
             err.println("import-evals: " + e.getMessage());
             return 1;
         }
+    }
+
+    /** The file --print-dir writes, never read back as input (a watched directory may hold it). */
+    private java.util.Set<Path> ownOutput() {
+        return printDir == null ? java.util.Set.of()
+                : java.util.Set.of(printDir.resolve("evals.jsonl").toAbsolutePath().normalize());
     }
 
     /** The record as --eval-time wants it; counts times older than a day, which a live monitor expires. */

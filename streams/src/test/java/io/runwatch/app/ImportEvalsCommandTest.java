@@ -174,7 +174,7 @@ class ImportEvalsCommandTest {
         Path watched = dir.resolve("watched");
         Files.createDirectories(watched.resolve("checkpoint-10"));
         Files.writeString(watched.resolve("checkpoint-10/r.json"), "{\"results\": {\"piqa\": {\"acc\": 0.5}}}");
-        Path out = dir.resolve("out");
+        Path out = watched; // its own output inside the watched directory is never read back
         Thread watcher = new Thread(() -> execute("import-evals", "--run", "r", "--watch", watched.toString(),
                 "--poll-interval-s", "0.05", "--print-dir", out.toString()));
         watcher.start();
