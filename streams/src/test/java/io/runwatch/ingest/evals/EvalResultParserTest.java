@@ -255,6 +255,36 @@ class EvalResultParserTest {
     }
 
     @Test
+    void damagedFilesNeverThrowAndNeverYieldARecordTheContractRefuses() {
+        java.util.Random random = new java.util.Random(16);
+        String[] samples = {V03, V04, BIGSCIENCE, "step,task,value,stderr\n1,a,0.5,0.1\n2,b,nan,\n",
+                "{\"step\": 1, \"benchmark\": \"a\", \"value\": 0.5}\n{\"step\": 2, \"benchmark\": \"b\", \"value\": 1}\n"};
+        String alphabet = "{}[],:\"\\0123456789.eE+-NaInfity \n\tabc_,";
+        int parsedWithRecords = 0;
+        for (int i = 0; i < 3000; i++) {
+            StringBuilder text = new StringBuilder(samples[random.nextInt(samples.length)]);
+            int edits = 1 + random.nextInt(6);
+            for (int e = 0; e < edits && text.length() > 0; e++) {
+                int at = random.nextInt(text.length());
+                switch (random.nextInt(4)) {
+                    case 0 -> text.setLength(at); // cut short, as a file still being written
+                    case 1 -> text.setCharAt(at, alphabet.charAt(random.nextInt(alphabet.length())));
+                    case 2 -> text.insert(at, alphabet.charAt(random.nextInt(alphabet.length())));
+                    default -> text.deleteCharAt(at);
+                }
+            }
+            String path = random.nextBoolean() ? "run/step_" + random.nextInt(1000) + "/r.json" : "r.json";
+            EvalFileResult result = parser.parse(RUN, path, text.toString(), OptionalLong.empty());
+            assertThat(result.format()).isNotNull();
+            if (!result.records().isEmpty()) {
+                parsedWithRecords++;
+                points(result); // every record is valid contract input
+            }
+        }
+        assertThat(parsedWithRecords).as("some damaged files still carry readable scores").isPositive();
+    }
+
+    @Test
     void recordsAreOneJsonLineWithTheContractFieldNames() throws Exception {
         ContractRecord record = parse("step_200.json", V04).records().get(0);
         assertThat(record.json()).doesNotContain("\n");
