@@ -105,6 +105,7 @@ class RunwatchClient(object):
         self._producer = None
         self._failures = []
         self.sent = 0
+        self.nonfinite_evals = 0
         if bootstrap_servers:
             try:
                 from confluent_kafka import Producer
@@ -163,10 +164,14 @@ class RunwatchClient(object):
     def eval(self, step, benchmark, value, metric="acc", stderr=None, n=None, higher_is_better=None, seed=None,
              capability=None, tokens=None, time=None):
         """One checkpoint's score on one benchmark metric. stderr and n (items) let runwatch model the noise.
-        A non-finite score cannot be sent (the contract needs a finite value): it raises ValueError."""
+        A non-finite score cannot be sent (the contract needs a finite value): it is counted in
+        `nonfinite_evals`, reported on stderr, and False is returned; a monitoring call never stops training."""
         score = _number(value)
         if not math.isfinite(score):
-            raise ValueError("an evaluation score must be finite, got %r for %s" % (value, benchmark))
+            self.nonfinite_evals += 1
+            sys.stderr.write("runwatch_client: %s %s at step %s is %r: not sent (the contract needs a finite "
+                             "score)\n" % (benchmark, metric, step, score))
+            return False
         record = {"run": self.run, "step": _step(step), "benchmark": str(benchmark), "metric": str(metric),
                   "value": score, "time": self._time(time)}
         if stderr is not None:
@@ -182,6 +187,7 @@ class RunwatchClient(object):
         if tokens is not None:
             record["tokens"] = _number(tokens)
         self._write(TOPIC_EVALS, record)
+        return True
 
     def checkpoint(self, step, time=None, **fields):
         """A `checkpoint` event: the step a checkpoint was saved at (runwatch's rollback target)."""
@@ -210,9 +216,21 @@ class RunwatchClient(object):
                 out.write(line + "\n")
                 out.flush()
             if self._producer is not None:
+                self._produce(topic, line)
+
+    def _produce(self, topic, line):
+        for attempt in (1, 2):
+            try:
                 self._producer.produce(topic, key=self.run.encode("utf-8"), value=line.encode("utf-8"),
                                        on_delivery=self._delivered)
-                self._producer.poll(0)
+                break
+            except BufferError as full:
+                # The local queue is full (the broker is slow or away): wait for deliveries once, then count it.
+                if attempt == 2:
+                    self._failures.append(full)
+                else:
+                    self._producer.poll(1.0)
+        self._producer.poll(0)
 
     def _delivered(self, error, message):
         if error is not None:

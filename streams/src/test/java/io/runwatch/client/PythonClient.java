@@ -43,10 +43,8 @@ final class PythonClient {
             rw.checkpoint(50)
             rw.eval(50, "arc_easy", 0.43, metric="acc", stderr=0.0101, n=2376)
             rw.eval(50, "lambada_openai", 38.2, metric="ppl", higher_is_better=False)
-            try:
-                rw.eval(50, "broken", float("nan"))
-            except ValueError:
-                pass  # a non-finite score cannot be sent: refused before it is written
+            # A non-finite score cannot be sent: counted and reported, and training goes on.
+            assert rw.eval(50, "broken", float("nan")) is False and rw.nonfinite_evals == 1
             rw.step(60, loss=float("nan"), grad_norm=float("inf"), skipped_steps=1, loss_scale=32768.0)
             rw.step(60, val_loss=2.5)
             rw.end(60, status="failed")
