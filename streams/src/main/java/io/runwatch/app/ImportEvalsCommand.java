@@ -21,12 +21,14 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -114,7 +116,8 @@ final class ImportEvalsCommand implements Callable<Integer> {
         }
         EvalResultParser parser = new EvalResultParser(Settings.defaults().integer(Settings.MAX_RECORD_BYTES));
         OptionalLong fallback = step == null ? OptionalLong.empty() : OptionalLong.of(step);
-        try (Sink sink = printDir != null ? new FileSink(printDir, watch != null) : new KafkaSink(bootstrapServers, kafkaConfig)) {
+        try (Sink sink = printDir != null ? new FileSink(printDir, watch != null)
+                : new KafkaSink(bootstrapServers, kafkaConfig)) {
             Totals totals = new Totals();
             if (!paths.isEmpty()) {
                 List<EvalFileResult> results = new ArrayList<>();
@@ -141,12 +144,25 @@ final class ImportEvalsCommand implements Callable<Integer> {
                 EvalWatcher watcher = new EvalWatcher(watch, stateFile != null ? stateFile
                         : watch.resolve(".runwatch-import-evals.state"), parser, run, fallback, ownOutput());
                 err.println("import-evals: watching " + watch + " every " + pollIntervalS + " s (Ctrl-C stops)");
+                String lastProblem = null;
                 while (!Thread.currentThread().isInterrupted()) {
-                    for (EvalWatcher.Ready ready : watcher.poll()) {
-                        report(ready.result());
-                        sink.send(ready.result().records().stream().map(this::withEvalTime).toList());
-                        watcher.imported(ready);
-                        totals.add(ready.result());
+                    List<EvalWatcher.Ready> ready;
+                    try {
+                        ready = watcher.poll();
+                        lastProblem = null;
+                    } catch (IOException e) {
+                        // A directory that vanishes for a moment (a remount, a rename) is retried, said once.
+                        if (!e.toString().equals(lastProblem)) {
+                            err.println("import-evals: cannot list " + watch + " (retrying): " + e);
+                        }
+                        lastProblem = e.toString();
+                        ready = List.of();
+                    }
+                    for (EvalWatcher.Ready file : ready) {
+                        report(file.result());
+                        sink.send(file.result().records().stream().map(this::withEvalTime).toList());
+                        watcher.imported(file);
+                        totals.add(file.result());
                     }
                     try {
                         Thread.sleep((long) (pollIntervalS * 1000));
@@ -160,13 +176,18 @@ final class ImportEvalsCommand implements Callable<Integer> {
         } catch (SendFailed e) {
             err.println("import-evals: " + e.getMessage());
             return 1;
+        } catch (KafkaException e) {
+            err.println("import-evals: cannot produce to " + bootstrapServers + ": " + e.getMessage());
+            return 1;
+        } catch (IOException e) {
+            err.println("import-evals: " + e);
+            return 1;
         }
     }
 
     /** The file --print-dir writes, never read back as input (a watched directory may hold it). */
-    private java.util.Set<Path> ownOutput() {
-        return printDir == null ? java.util.Set.of()
-                : java.util.Set.of(printDir.resolve("evals.jsonl").toAbsolutePath().normalize());
+    private Set<Path> ownOutput() {
+        return printDir == null ? Set.of() : Set.of(printDir.resolve("evals.jsonl").toAbsolutePath().normalize());
     }
 
     /** The record as --eval-time wants it; counts times older than a day, which a live monitor expires. */
@@ -329,7 +350,7 @@ final class ImportEvalsCommand implements Callable<Integer> {
                             });
                 }
                 producer.flush();
-            } catch (org.apache.kafka.common.KafkaException e) {
+            } catch (KafkaException e) {
                 throw new SendFailed("producing to " + Topics.EVALS.name() + " at " + bootstrapServers
                         + " failed: " + e.getMessage() + " (does the topic exist? `runwatch run` creates it)", e);
             }

@@ -30,7 +30,8 @@ final class EvalTrajectories {
         static Key of(JsonNode record) {
             return new Key(record.get("run").asText(), record.get("step").asLong(),
                     record.get("benchmark").asText(), record.path("metric").asText("acc"),
-                    record.get("value").asDouble(), record.hasNonNull("stderr") ? record.get("stderr").asDouble() : null,
+                    record.get("value").asDouble(),
+                    record.hasNonNull("stderr") ? record.get("stderr").asDouble() : null,
                     record.hasNonNull("n") ? record.get("n").asInt() : null);
         }
     }

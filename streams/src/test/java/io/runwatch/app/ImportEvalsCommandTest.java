@@ -111,7 +111,8 @@ class ImportEvalsCommandTest {
         Path results = dir.resolve("results");
         Files.createDirectories(results.resolve("lm_eval"));
         Files.writeString(results.resolve("lm_eval/results.json"),
-                "{\"results\": {\"piqa\": {\"acc\": 0.6, \"acc_stderr\": 0.01}}, \"config\": {\"model_args\": \"pretrained=gpt2\"}}");
+                "{\"results\": {\"piqa\": {\"acc\": 0.6, \"acc_stderr\": 0.01}},"
+                        + " \"config\": {\"model_args\": \"pretrained=gpt2\"}}");
         Files.writeString(results.resolve("lm_eval/config.json"), "{\"hidden_size\": 768}");
         Files.write(results.resolve("lm_eval/model.safetensors"), new byte[] {0, 1, 2});
         Path out = dir.resolve("out");

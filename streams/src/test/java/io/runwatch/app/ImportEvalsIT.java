@@ -77,7 +77,8 @@ class ImportEvalsIT {
         assertThat(records).allMatch(r -> Math.abs(r.timestamp() - now) < 120_000); // stamped at send time
 
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> monitor.get("/metrics")
-                .contains("runwatch_eval_score{benchmark=\"wino_bias_type2_anti+refers_to\",metric=\"em\",run=\"" + run));
+                .contains("runwatch_eval_score{benchmark=\"wino_bias_type2_anti+refers_to\",metric=\"em\",run=\""
+                        + run));
         assertThat(monitor.get("/metrics")).doesNotContain("runwatch_records_rejected_total{reason");
     }
 

@@ -34,7 +34,8 @@ class PythonClientIT {
     @BeforeAll
     static void start() throws Exception {
         Assumptions.assumeTrue(PythonClient.canImportConfluentKafka(),
-                PythonClient.interpreter() + " cannot import confluent_kafka (apt-get install python3-confluent-kafka)");
+                PythonClient.interpreter() + " cannot import confluent_kafka "
+                        + "(apt-get install python3-confluent-kafka)");
         broker = EmbeddedKafka.start(dir.resolve("kafka"));
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());

@@ -4,7 +4,10 @@ package io.runwatch.ingest.evals;
 public enum StepSource {
     /** A step field in the file itself (a top-level {@code step}, or a CSV/JSON-lines column). */
     FIELD("field"),
-    /** The model arguments the harness recorded: {@code revision=stepN}, {@code .../checkpoint-N}, NeoX {@code iteration}. */
+    /**
+     * The model arguments the harness recorded: {@code revision=stepN}, {@code .../checkpoint-N}, a NeoX config's
+     * {@code iteration}.
+     */
     MODEL_ARGS("model_args"),
     /** The file or directory name: {@code stepN}, {@code step_N}, {@code checkpoint-N}, {@code global_stepN}, ... */
     PATH("path"),

@@ -258,7 +258,8 @@ class EvalResultParserTest {
     void damagedFilesNeverThrowAndNeverYieldARecordTheContractRefuses() {
         java.util.Random random = new java.util.Random(16);
         String[] samples = {V03, V04, BIGSCIENCE, "step,task,value,stderr\n1,a,0.5,0.1\n2,b,nan,\n",
-                "{\"step\": 1, \"benchmark\": \"a\", \"value\": 0.5}\n{\"step\": 2, \"benchmark\": \"b\", \"value\": 1}\n"};
+                "{\"step\": 1, \"benchmark\": \"a\", \"value\": 0.5}\n"
+                        + "{\"step\": 2, \"benchmark\": \"b\", \"value\": 1}\n"};
         String alphabet = "{}[],:\"\\0123456789.eE+-NaInfity \n\tabc_,";
         int parsedWithRecords = 0;
         for (int i = 0; i < 3000; i++) {
