@@ -80,6 +80,12 @@ public record ImageSpec(String baseImage, String targetImage, List<String> entry
                 text(child(container, "workingDirectory")), labels, extra, jibVersion, jib);
     }
 
+    /** A property of the parent pom (the one place versions live). */
+    public static String parentProperty(Path repoRoot, String name) throws Exception {
+        Element properties = child(parse(repoRoot.resolve("pom.xml")).getDocumentElement(), "properties");
+        return text(child(properties, name));
+    }
+
     /** The JVM options of the entrypoint: between {@code java} and {@code -jar}. */
     public List<String> jvmOptions() {
         int jar = entrypoint.indexOf("-jar");
