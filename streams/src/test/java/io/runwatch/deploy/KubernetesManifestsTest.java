@@ -59,4 +59,33 @@ class KubernetesManifestsTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(broken::theContainerRunsTheImageWithProbesResourcesAndState)
                 .hasMessageContaining("/readyz");
     }
+
+    @Test
+    void theTailSidecarExampleFollowsTheTrainersLogFromASharedVolume() throws Exception {
+        Path root = RepoRoot.find();
+        JsonNode job = ManifestChecks.parseAll(Files.readString(
+                root.resolve("deploy/k8s/examples/trainer-with-runwatch-tail.yaml"))).get(0);
+        JsonNode pod = job.at("/spec/template/spec");
+        JsonNode sidecar = pod.at("/initContainers/0");
+        assertThat(sidecar.path("restartPolicy").asText()).as("a native sidecar").isEqualTo("Always");
+        assertThat(sidecar.path("image").asText()).startsWith(ImageSpec.load(root).targetImage().split(":")[0]);
+        List<String> args = new ArrayList<>();
+        sidecar.path("args").forEach(a -> args.add(a.asText()));
+        assertThat(args.get(0)).isEqualTo("tail");
+        assertThat(args).containsSubsequence("--format", "auto").contains("--run", "--bootstrap-servers");
+        String file = args.get(args.size() - 1);
+        String logVolume = null;
+        for (JsonNode mount : sidecar.path("volumeMounts")) {
+            if (file.startsWith(mount.path("mountPath").asText() + "/")) {
+                logVolume = mount.path("name").asText();
+                assertThat(mount.path("readOnly").asBoolean()).isTrue();
+            }
+        }
+        assertThat(logVolume).as("the followed file is on a mounted volume").isNotNull();
+        boolean trainerWritesIt = false;
+        for (JsonNode mount : pod.at("/containers/0/volumeMounts")) {
+            trainerWritesIt |= mount.path("name").asText().equals(logVolume);
+        }
+        assertThat(trainerWritesIt).as("the trainer mounts the same volume").isTrue();
+    }
 }
