@@ -113,6 +113,7 @@ public final class RunwatchApp implements AutoCloseable {
         // The biggest single throughput lever under exactly-once (measured 2.4x on this class of machine).
         props.put(StreamsConfig.producerPrefix("batch.size"), 262_144);
         props.put(StreamsConfig.producerPrefix("linger.ms"), 5);
+        props.putAll(ScaleOutProperties.of(settings));
         return props;
     }
 

@@ -58,6 +58,24 @@ public final class Settings {
             "Input records larger than this go to the dead-letter topic.");
     public static final Setting COMMIT_INTERVAL_MS = longValue("streams.commit.interval.ms", 100, 1, 600_000,
             "How often Streams commits its exactly-once transaction: the latency floor of an alert.");
+    // Scale-out: passed to Kafka Streams by app/ScaleOutProperties; env twins RUNWATCH_STREAMS_... suit a pod spec.
+    public static final Setting STREAMS_THREADS = integer("streams.num.stream.threads", 1, 1, 64,
+            "Stream threads per instance, each running its own share of the partitions. One: on 2 cores two "
+                    + "threads measured slower (74k vs 96k records/s under exactly-once); raise it only with "
+                    + "cores to match, or rather add instances.");
+    public static final Setting STREAMS_STANDBYS = integer("streams.num.standby.replicas", 0, 0, 10,
+            "Warm copies of each partition's state kept on other instances, so that the runs of a failed "
+                    + "instance resume in seconds instead of after a changelog restore. 0 by default (one "
+                    + "instance has nowhere to keep a copy); 1 in production (the Kubernetes prod overlay).");
+    public static final Setting STREAMS_APPLICATION_SERVER = string("streams.application.server", "",
+            "host:port where the other instances reach this one's HTTP server (Kafka Streams "
+                    + "application.server, for queries forwarded to the owner of a run); empty: not advertised. "
+                    + "On Kubernetes the pod's stable name under the headless service.");
+    public static final Setting STREAMS_CLIENT_RACK = string("streams.client.rack", "",
+            "Zone (or rack) this instance runs in: its consumers fetch from a replica in the same zone "
+                    + "(client.rack) and standby copies go to instances in other zones "
+                    + "(rack.aware.assignment.tags), so one zone's outage loses no warm state; empty: not "
+                    + "rack-aware.");
     public static final Setting RUNBOOK_BASE_URL = string("alerts.runbook.base.url", "alerts/runbook.md",
             "Prefix of the runbook link in every alert; the alert type is appended as #anchor.");
 
