@@ -68,22 +68,22 @@ final class Num {
         return v.longValue();
     }
 
-    /** A duration in seconds from {@code 285ms}, {@code 22.151s}, {@code 1.2 s}; a bare number uses {@code bareUnitS}. */
-    static Double seconds(String text, double bareUnitS) {
+    /** A duration in seconds from {@code 285ms}, {@code 22.151s}, {@code 1.2 s}; a bare number is ms if {@code bareIsMs}. */
+    static Double seconds(String text, boolean bareIsMs) {
         if (text == null) {
             return null;
         }
         String s = text.trim();
-        double unit = bareUnitS;
+        boolean ms = bareIsMs;
         if (s.endsWith("ms")) {
-            unit = 1e-3;
+            ms = true;
             s = s.substring(0, s.length() - 2);
         } else if (s.endsWith("s")) {
-            unit = 1;
+            ms = false;
             s = s.substring(0, s.length() - 1);
         }
         Double v = parse(s);
-        return v == null ? null : v * unit;
+        return v == null ? null : ms ? v / 1000.0 : v;
     }
 
     private static Double nonFinite(String s) {
