@@ -116,4 +116,22 @@ class LargeTrainersTest {
         assertThat(r.get("tokens_per_s").asDouble()).isCloseTo(22800, within(1e-6));
         assertThat(r.get("time").asText()).isEqualTo("2025-10-17T16:31:56Z");
     }
+
+    @Test
+    void fairseqHydraLoggerAndOlmoCoreHeaders() {
+        JsonNode f = Feed.metrics(Feed.parser("fairseq"), "[2021-03-08 12:31:36,123][train_inner][INFO] - {\"epoch\": "
+                + "1, \"update\": 0.0, \"loss\": \"16.475\", \"num_updates\": \"1\", \"lr\": \"2e-05\", "
+                + "\"gnorm\": \"20.751\"}").get(0);
+        assertThat(f.get("loss").asDouble()).isCloseTo(16.475 * Math.log(2), within(1e-12));
+        assertThat(f.get("time").asText()).isEqualTo("2021-03-08T12:31:36.123Z");
+
+        List<JsonNode> o = Feed.metrics(Feed.parser("olmo"),
+                "2025-01-10 10:00:00.000 host:0  olmo_core.train:1  INFO    [step=5/100,epoch=0,tokens=20M]",
+                "    train/CE loss=2.345",
+                "    optim/LR (group 0)=0.0004",
+                "    throughput/device/TPS=12,345");
+        assertThat(o.get(0).get("step").asLong()).isEqualTo(5);
+        assertThat(o.get(0).get("lr").asDouble()).isEqualTo(4e-4);
+        assertThat(o.get(0).get("tokens_per_s").asDouble()).isEqualTo(12345);
+    }
 }

@@ -65,4 +65,13 @@ class NemoParserTest {
         assertThat(e).extracting(x -> x.get("type").asText() + "@" + x.path("step").asLong(-1))
                 .containsExactly("checkpoint@19", "end@-1");
     }
+
+    @Test
+    void barKeysWithSpaces() {
+        JsonNode r = Feed.metrics(Feed.parser("nemo"), "Epoch 0: : 100%|██████████| 50/50 [01:00<00:00, "
+                + "reduced_train_loss=2.310, global_step=49.00, consumed_samples=400.0, train_step_timing in s=1.150]")
+                .get(0);
+        assertThat(r.get("step").asLong()).isEqualTo(49);
+        assertThat(r.get("step_time_s").asDouble()).isEqualTo(1.15);
+    }
 }

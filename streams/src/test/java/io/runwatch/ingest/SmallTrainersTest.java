@@ -77,4 +77,16 @@ class SmallTrainersTest {
                 + "{training_time_ms:.0f}ms')").status()).isEqualTo(LineOutcome.Status.UNPARSED);
         assertThat(Feed.events(p, "peak memory consumption: 31567 MiB")).hasSize(1);
     }
+
+    @Test
+    void olderLlmcStdoutShapes() {
+        List<JsonNode> r = Feed.metrics(Feed.parser("llmc"),
+                "step 1/74: train loss 4.367631 norm 1.7315 lr 3.00e-04 (4123.45 ms, 127 tok/s)",
+                "step 2: train loss 4.200000 (took 1234.5 ms)");
+        assertThat(Feed.steps(r)).containsExactly(1L, 2L);
+        assertThat(r.get(0).get("grad_norm").asDouble()).isEqualTo(1.7315);
+        assertThat(r.get(0).get("tokens_per_s").asDouble()).isEqualTo(127);
+        assertThat(r.get(1).get("step_time_s").asDouble()).isCloseTo(1.2345, within(1e-12));
+        assertThat(TrainerLogFormats.detect("step 2: train loss 4.200000 (took 1234.5 ms)")).isEqualTo("llmc");
+    }
 }
