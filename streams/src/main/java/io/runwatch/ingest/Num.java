@@ -25,10 +25,13 @@ final class Num {
         if (start >= end) {
             return null;
         }
-        String s = text.substring(start, end);
-        Double special = nonFinite(s);
-        if (special != null) {
-            return special;
+        String s = start == 0 && end == text.length() ? text : text.substring(start, end);
+        char first = s.charAt(0);
+        if (!(first >= '0' && first <= '9' || first == '.')) {
+            Double special = nonFinite(s);
+            if (special != null) {
+                return special;
+            }
         }
         double multiplier = 1;
         char last = s.charAt(s.length() - 1);
