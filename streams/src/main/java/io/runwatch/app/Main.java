@@ -63,6 +63,20 @@ public final class Main implements Runnable {
         return null;
     }
 
+    /** {@code file} if it is a readable regular file, else the FileSystemException that names it. */
+    static Path readableFile(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            throw new java.nio.file.NoSuchFileException(file.toString());
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new java.nio.file.FileSystemException(file.toString(), null, "not a regular file");
+        }
+        if (!Files.isReadable(file)) {
+            throw new java.nio.file.AccessDeniedException(file.toString());
+        }
+        return file;
+    }
+
     /** The environment twins of every flag of every command: the RUNWATCH_ names that are not settings. */
     static java.util.Set<String> flagEnvNames() {
         java.util.Set<String> names = new java.util.HashSet<>();
@@ -162,7 +176,7 @@ public final class Main implements Runnable {
         Properties kafkaProperties() throws IOException {
             Properties props = new Properties();
             if (kafkaConfig != null) {
-                try (InputStream in = Files.newInputStream(kafkaConfig)) {
+                try (InputStream in = Files.newInputStream(readableFile(kafkaConfig))) {
                     props.load(in);
                 }
             }
@@ -178,7 +192,7 @@ public final class Main implements Runnable {
             throws IOException {
         Properties file = new Properties();
         if (config != null) {
-            try (InputStream in = Files.newInputStream(config)) {
+            try (InputStream in = Files.newInputStream(readableFile(config))) {
                 file.load(in);
             }
         }
@@ -190,7 +204,8 @@ public final class Main implements Runnable {
         static Service start(ServiceOptions options) throws IOException {
             Settings settings = options.settings();
             Properties kafkaProperties = options.kafkaProperties();
-            WebConfig web = options.webConfigFile == null ? WebConfig.none() : WebConfig.load(options.webConfigFile);
+            WebConfig web = options.webConfigFile == null ? WebConfig.none() : WebConfig.load(
+                    readableFile(options.webConfigFile));
             String runbookWarning = runbookWarning(settings);
             if (runbookWarning != null) {
                 System.err.println("runwatch: " + runbookWarning);
