@@ -88,10 +88,11 @@ public final class Settings {
             "Seconds without a successful describeCluster (probed every 2 s, 3 s timeout) before /readyz says "
                     + "not ready: one lost probe or a leader election (a few seconds) must not flap readiness, "
                     + "yet an outage shows within half a minute.");
-    public static final Setting HEALTH_THREAD_REPLACEMENTS_MAX = integer("health.thread.replacements.max", 2, 0,
+    public static final Setting HEALTH_THREAD_REPLACEMENTS_MAX = integer("health.thread.replacements.max", 1, 0,
             1_000, "Stream threads replaced after an uncaught exception within the window beyond which /readyz "
-                    + "says not ready: one replacement can follow a broker outage (a fenced transaction), a "
-                    + "third in ten minutes is a loop that stops some runs from being watched.");
+                    + "says not ready: a broker outage was measured to cost one replacement (a transaction that "
+                    + "timed out), a second within the window is a loop that stops runs from being watched (each "
+                    + "turn of a loop takes about a 45 s session timeout).");
     public static final Setting HEALTH_THREAD_REPLACEMENTS_WINDOW_S = longValue(
             "health.thread.replacements.window.s", 600, 10, 86_400,
             "Window of health.thread.replacements.max: ten minutes spans several death loops of a thread that "
