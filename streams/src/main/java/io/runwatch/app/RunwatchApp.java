@@ -32,6 +32,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.ThreadMetadata;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,14 +56,16 @@ public final class RunwatchApp implements AutoCloseable {
         }
     }
 
-    private final KafkaStreams streams;
+    private final Topology topology;
+    private final Properties streamsProps;
+    /** Created once the cluster accepted us (topics exist): before that its clients would only repeat the error. */
+    private volatile KafkaStreams streams;
     private final MetricsServer http;
     private final RunwatchMetrics metrics;
     private final HealthJudge judge;
     private final KafkaHealthProbe probe;
     private final ScheduledExecutorService background;
     private final Object lifecycle = new Object();
-    private boolean started;
     private boolean closed;
 
     private RunwatchApp(Settings settings, Options options) throws IOException {
@@ -73,19 +76,8 @@ public final class RunwatchApp implements AutoCloseable {
         RunwatchTopology.build(builder, settings, metrics, RunwatchTopology.Mode.LIVE);
         Properties props = streamsProperties(settings, options);
         DeadLetterOnProcessingError.install(props, metrics);
-        streams = new KafkaStreams(builder.build(props), props);
-        streams.setStateListener((now, before) -> {
-            LOG.info("Kafka Streams state {} -> {}", before, now);
-            metrics.streamsRunning(isHealthy(now));
-            observeStreams();
-        });
-        // A failing thread is replaced rather than taking the monitor down; the error is logged loudly and
-        // counted, so that a thread dying again and again (a death loop) makes /readyz fail.
-        streams.setUncaughtExceptionHandler(e -> {
-            LOG.error("stream thread failed; replacing it", e);
-            judge.threadReplaced(System.currentTimeMillis());
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
+        topology = builder.build(props);
+        streamsProps = props;
         http = new MetricsServer(options.httpHost(), options.httpPort(), registry, this::health, options.web());
         probe = new KafkaHealthProbe(options.bootstrapServers(), options.kafkaConfig(),
                 settings.string(Settings.APPLICATION_ID), judge, metrics, () -> streams);
@@ -117,8 +109,8 @@ public final class RunwatchApp implements AutoCloseable {
                 createTopics(settings, options);
                 synchronized (lifecycle) {
                     if (!closed) {
+                        streams = newStreams();
                         streams.start();
-                        started = true;
                     }
                 }
                 return;
@@ -139,6 +131,23 @@ public final class RunwatchApp implements AutoCloseable {
         }
     }
 
+    private KafkaStreams newStreams() {
+        KafkaStreams created = new KafkaStreams(topology, streamsProps);
+        created.setStateListener((now, before) -> {
+            LOG.info("Kafka Streams state {} -> {}", before, now);
+            metrics.streamsRunning(isHealthy(now));
+            observeStreams();
+        });
+        // A failing thread is replaced rather than taking the monitor down; the error is logged loudly and
+        // counted, so that a thread dying again and again (a death loop) makes /readyz fail.
+        created.setUncaughtExceptionHandler(e -> {
+            LOG.error("stream thread failed; replacing it", e);
+            judge.threadReplaced(System.currentTimeMillis());
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        return created;
+    }
+
     /** Brings the judge up to date with Streams and the punctuator, evaluates, and exports every check. */
     HealthReport health() {
         observeStreams();
@@ -151,10 +160,11 @@ public final class RunwatchApp implements AutoCloseable {
     private void observeStreams() {
         int alive = 0;
         boolean activeTasks = false;
-        KafkaStreams.State state = streams.state();
+        KafkaStreams current = streams;
+        KafkaStreams.State state = current == null ? KafkaStreams.State.CREATED : current.state();
         if (state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING) {
             try {
-                for (ThreadMetadata thread : streams.metadataForLocalThreads()) {
+                for (ThreadMetadata thread : current.metadataForLocalThreads()) {
                     alive++;
                     activeTasks |= !thread.activeTasks().isEmpty();
                 }
@@ -221,7 +231,8 @@ public final class RunwatchApp implements AutoCloseable {
     }
 
     public KafkaStreams.State state() {
-        return streams.state();
+        KafkaStreams current = streams;
+        return current == null ? KafkaStreams.State.CREATED : current.state();
     }
 
     public int httpPort() {
@@ -236,7 +247,7 @@ public final class RunwatchApp implements AutoCloseable {
     public boolean awaitRunning(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if (streams.state() == KafkaStreams.State.RUNNING) {
+            if (state() == KafkaStreams.State.RUNNING) {
                 return true;
             }
             Thread.sleep(50);
@@ -256,8 +267,14 @@ public final class RunwatchApp implements AutoCloseable {
         }
         background.shutdownNow();
         // Leave the group: a restarted or replaced instance gets the partitions at once, not after the session timeout.
-        streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
-                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        KafkaStreams current;
+        synchronized (lifecycle) {
+            current = streams;
+        }
+        if (current != null) {
+            current.close(CloseOptions.timeout(Duration.ofSeconds(30))
+                    .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        }
         probe.close();
         http.close();
     }
