@@ -136,7 +136,8 @@ public final class RunwatchApp implements AutoCloseable {
         created.setStateListener((now, before) -> {
             LOG.info("Kafka Streams state {} -> {}", before, now);
             metrics.streamsRunning(isHealthy(now));
-            observeStreams();
+            // The health loop reads the new state within a second; asking Streams for its threads from inside its
+            // own state change would risk a lock cycle.
         });
         // A failing thread is replaced rather than taking the monitor down; the error is logged loudly and
         // counted, so that a thread dying again and again (a death loop) makes /readyz fail.
