@@ -47,6 +47,11 @@ final class BacktestCommand implements Callable<Integer> {
             return 2;
         }
         Settings settings = Main.loadSettings(config, overrides);
+        for (List<Path> files : List.of(metrics, evals, events)) {
+            for (Path file : files) {
+                Main.readableFile(file);
+            }
+        }
         List<Backtest.Line> lines = new ArrayList<>();
         lines.addAll(Backtest.readFiles(Topics.METRICS.name(), metrics, 0));
         lines.addAll(Backtest.readFiles(Topics.EVALS.name(), evals, metrics.size()));

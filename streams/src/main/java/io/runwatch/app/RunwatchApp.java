@@ -3,8 +3,11 @@ package io.runwatch.app;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.runwatch.config.Settings;
+import io.runwatch.health.HealthJudge;
+import io.runwatch.health.HealthReport;
 import io.runwatch.metrics.MetricsServer;
 import io.runwatch.metrics.RunwatchMetrics;
+import io.runwatch.metrics.WebConfig;
 import io.runwatch.topology.DeadLetterOnProcessingError;
 import io.runwatch.topology.RunwatchTopology;
 import io.runwatch.topology.Topics;
@@ -14,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -24,76 +26,157 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.Metric;
-import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.ThreadMetadata;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The monitor as a running service: creates missing topics, runs the topology with exactly-once processing,
- * serves /metrics and /healthz, exports consumer lag, and stops cleanly.
+ * The monitor as a running service: serves /metrics, /healthz and /readyz at once, then (on a background thread,
+ * retried until it works, so a wrong password or an unreachable cluster shows as a non-ready /readyz with one clear
+ * log line instead of a crash or a hang) creates missing topics and runs the topology with exactly-once
+ * processing; exports per-partition consumer lag and the health checks, and stops cleanly.
  */
 public final class RunwatchApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RunwatchApp.class);
+    static final long PROBE_INTERVAL_MS = 2_000;
+    static final long START_RETRY_MS = 10_000;
 
     /** Where and how to run. */
     public record Options(String bootstrapServers, Properties kafkaConfig, Path stateDir, String httpHost,
-                          int httpPort) {
+                         int httpPort, WebConfig web) {
+        public Options(String bootstrapServers, Properties kafkaConfig, Path stateDir, String httpHost, int httpPort) {
+            this(bootstrapServers, kafkaConfig, stateDir, httpHost, httpPort, WebConfig.none());
+        }
     }
 
-    private final KafkaStreams streams;
+    private final Topology topology;
+    private final Properties streamsProps;
+    /** Created once the cluster accepted us (topics exist): before that its clients would only repeat the error. */
+    private volatile KafkaStreams streams;
     private final MetricsServer http;
     private final RunwatchMetrics metrics;
-    private final ScheduledExecutorService lagPoller;
+    private final HealthJudge judge;
+    private final KafkaHealthProbe probe;
+    private final ScheduledExecutorService background;
+    private final Object lifecycle = new Object();
+    private boolean closed;
 
-    private RunwatchApp(KafkaStreams streams, MetricsServer http, RunwatchMetrics metrics,
-                        ScheduledExecutorService lagPoller) {
-        this.streams = streams;
-        this.http = http;
-        this.metrics = metrics;
-        this.lagPoller = lagPoller;
-    }
-
-    public static RunwatchApp start(Settings settings, Options options) throws IOException {
-        createTopics(settings, options);
+    private RunwatchApp(Settings settings, Options options) throws IOException {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        RunwatchMetrics metrics = new RunwatchMetrics(registry,
-                settings.longValue(Settings.ALERT_MIN_VISIBLE_S) * 1000);
+        metrics = new RunwatchMetrics(registry, settings.longValue(Settings.ALERT_MIN_VISIBLE_S) * 1000);
+        judge = new HealthJudge(settings.health(), System.currentTimeMillis());
         StreamsBuilder builder = new StreamsBuilder();
         RunwatchTopology.build(builder, settings, metrics, RunwatchTopology.Mode.LIVE);
         Properties props = streamsProperties(settings, options);
         DeadLetterOnProcessingError.install(props, metrics);
-        KafkaStreams streams = new KafkaStreams(builder.build(props), props);
-        streams.setStateListener((now, before) -> {
-            LOG.info("Kafka Streams state {} -> {}", before, now);
-            metrics.streamsRunning(isHealthy(now));
-        });
-        // A failing thread is replaced rather than taking the monitor down; the error is logged loudly.
-        streams.setUncaughtExceptionHandler(e -> {
-            LOG.error("stream thread failed; replacing it", e);
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
-        MetricsServer http = new MetricsServer(options.httpHost(), options.httpPort(), registry,
-                () -> new MetricsServer.Health(isHealthy(streams.state()), "streams " + streams.state()));
-        ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "runwatch-lag");
+        topology = builder.build(props);
+        streamsProps = props;
+        http = new MetricsServer(options.httpHost(), options.httpPort(), registry, this::health, options.web());
+        probe = new KafkaHealthProbe(options.bootstrapServers(), options.kafkaConfig(),
+                settings.string(Settings.APPLICATION_ID), judge, metrics, () -> streams);
+        background = Executors.newScheduledThreadPool(3, r -> {
+            Thread t = new Thread(r, "runwatch-background");
             t.setDaemon(true);
             return t;
         });
-        poller.scheduleAtFixedRate(() -> {
-            metrics.consumerLag(consumerLag(streams));
+        background.scheduleAtFixedRate(() -> {
+            health();
             metrics.expireHeldAlerts(System.currentTimeMillis());
         }, 1, 1, TimeUnit.SECONDS);
-        streams.start();
-        LOG.info("runwatch started: Kafka {}, metrics on http://{}:{}/metrics", options.bootstrapServers(),
-                options.httpHost(), http.port());
-        return new RunwatchApp(streams, http, metrics, poller);
+        background.scheduleWithFixedDelay(probe::probe, 0, PROBE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        background.execute(() -> startKafkaSide(settings, options));
+    }
+
+    public static RunwatchApp start(Settings settings, Options options) throws IOException {
+        RunwatchApp app = new RunwatchApp(settings, options);
+        LOG.info("runwatch starting: Kafka {}, metrics on http{}://{}:{}/metrics", options.bootstrapServers(),
+                options.web().tls() ? "s" : "", options.httpHost(), app.http.port());
+        return app;
+    }
+
+    /** Creates the topics and starts Streams; on failure logs one line and tries again later (a hot fix heals). */
+    private void startKafkaSide(Settings settings, Options options) {
+        String lastFailure = null;
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                createTopics(settings, options);
+                synchronized (lifecycle) {
+                    if (!closed) {
+                        streams = newStreams();
+                        streams.start();
+                    }
+                }
+                return;
+            } catch (RuntimeException e) {
+                String failure = KafkaHealthProbe.describe(e.getCause() != null ? e.getCause() : e);
+                if (!failure.equals(lastFailure)) {
+                    LOG.error("cannot start on Kafka at {}: {}; /readyz reports not ready, retrying every {} s",
+                            options.bootstrapServers(), failure, START_RETRY_MS / 1000);
+                    lastFailure = failure;
+                }
+                judge.brokerProbe(failure, System.currentTimeMillis());
+            }
+            try {
+                Thread.sleep(START_RETRY_MS);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private KafkaStreams newStreams() {
+        KafkaStreams created = new KafkaStreams(topology, streamsProps);
+        created.setStateListener((now, before) -> {
+            LOG.info("Kafka Streams state {} -> {}", before, now);
+            metrics.streamsRunning(isHealthy(now));
+            // The health loop reads the new state within a second; asking Streams for its threads from inside its
+            // own state change would risk a lock cycle.
+        });
+        // A failing thread is replaced rather than taking the monitor down; the error is logged loudly and
+        // counted, so that a thread dying again and again (a death loop) makes /readyz fail.
+        created.setUncaughtExceptionHandler(e -> {
+            LOG.error("stream thread failed; replacing it", e);
+            judge.threadReplaced(System.currentTimeMillis());
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        return created;
+    }
+
+    /** Brings the judge up to date with Streams and the punctuator, evaluates, and exports every check. */
+    HealthReport health() {
+        observeStreams();
+        HealthReport report = judge.evaluate(System.currentTimeMillis());
+        report.liveness().forEach(c -> metrics.healthCheck(c.name(), c.ok()));
+        report.readiness().forEach(c -> metrics.healthCheck(c.name(), c.ok()));
+        return report;
+    }
+
+    private void observeStreams() {
+        int alive = 0;
+        boolean activeTasks = false;
+        KafkaStreams current = streams;
+        KafkaStreams.State state = current == null ? KafkaStreams.State.CREATED : current.state();
+        if (state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING) {
+            try {
+                for (ThreadMetadata thread : current.metadataForLocalThreads()) {
+                    alive++;
+                    activeTasks |= !thread.activeTasks().isEmpty();
+                }
+            } catch (RuntimeException e) {
+                // changed state meanwhile: counted at the next call
+            }
+        }
+        if (metrics.lastPunctuationMs() >= 0) {
+            judge.punctuated(metrics.lastPunctuationMs());
+        }
+        judge.streams(state, alive, activeTasks, System.currentTimeMillis());
     }
 
     static boolean isHealthy(KafkaStreams.State state) {
@@ -149,28 +232,9 @@ public final class RunwatchApp implements AutoCloseable {
         }
     }
 
-    /** Sum of per-partition records-lag of the main consumers (not the restore consumers). */
-    static double consumerLag(KafkaStreams streams) {
-        double lag = 0;
-        boolean seen = false;
-        for (Map.Entry<MetricName, ? extends Metric> entry : streams.metrics().entrySet()) {
-            MetricName name = entry.getKey();
-            if (name.name().equals("records-lag") && name.group().equals("consumer-fetch-manager-metrics")
-                    && name.tags().containsKey("partition")
-                    && !name.tags().getOrDefault("client-id", "").contains("restore")
-                    && Topics.INPUTS.contains(name.tags().get("topic"))) {
-                Object value = entry.getValue().metricValue();
-                if (value instanceof Number n && Double.isFinite(n.doubleValue())) {
-                    lag += n.doubleValue();
-                    seen = true;
-                }
-            }
-        }
-        return seen ? lag : 0;
-    }
-
     public KafkaStreams.State state() {
-        return streams.state();
+        KafkaStreams current = streams;
+        return current == null ? KafkaStreams.State.CREATED : current.state();
     }
 
     public int httpPort() {
@@ -185,7 +249,7 @@ public final class RunwatchApp implements AutoCloseable {
     public boolean awaitRunning(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if (streams.state() == KafkaStreams.State.RUNNING) {
+            if (state() == KafkaStreams.State.RUNNING) {
                 return true;
             }
             Thread.sleep(50);
@@ -193,12 +257,27 @@ public final class RunwatchApp implements AutoCloseable {
         return false;
     }
 
+    /** Every check now, as /readyz reports it. */
+    public HealthReport healthReport() {
+        return health();
+    }
+
     @Override
     public void close() {
-        lagPoller.shutdownNow();
+        synchronized (lifecycle) {
+            closed = true;
+        }
+        background.shutdownNow();
         // Leave the group: a restarted or replaced instance gets the partitions at once, not after the session timeout.
-        streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
-                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        KafkaStreams current;
+        synchronized (lifecycle) {
+            current = streams;
+        }
+        if (current != null) {
+            current.close(CloseOptions.timeout(Duration.ofSeconds(30))
+                    .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        }
+        probe.close();
         http.close();
     }
 

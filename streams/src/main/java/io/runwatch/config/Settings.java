@@ -97,6 +97,37 @@ public final class Settings {
     public static final Setting TICK_INTERVAL_MS = longValue("liveness.tick.interval.ms", 5_000, 100, 3_600_000,
             "How often silence is checked (stalls) and idle runs' series are expired.");
 
+    // ---- runwatch's own health (/healthz, /readyz) ------------------------------------------------
+    public static final Setting HEALTH_STREAMS_GRACE_S = longValue("health.streams.not.running.grace.s", 60, 1,
+            86_400, "Seconds Kafka Streams may be out of RUNNING (starting, rebalancing, restoring) before /readyz "
+                    + "says not ready: a rebalance takes a few seconds and a restore after a move tens of "
+                    + "seconds, while the 45-88 s pause after a crash must show.");
+    public static final Setting HEALTH_BROKER_UNREACHABLE_S = longValue("health.broker.unreachable.s", 15, 1, 3_600,
+            "Seconds without a successful describeCluster (probed every 2 s, 3 s timeout) before /readyz says "
+                    + "not ready: one lost probe or a leader election (a few seconds) must not flap readiness, "
+                    + "yet an outage shows within half a minute.");
+    public static final Setting HEALTH_THREAD_REPLACEMENTS_MAX = integer("health.thread.replacements.max", 1, 0,
+            1_000, "Stream threads replaced after an uncaught exception within the window beyond which /readyz "
+                    + "says not ready: a broker outage was measured to cost one replacement (a transaction that "
+                    + "timed out), a second within the window is a loop that stops runs from being watched (each "
+                    + "turn of a loop takes about a 45 s session timeout).");
+    public static final Setting HEALTH_THREAD_REPLACEMENTS_WINDOW_S = longValue(
+            "health.thread.replacements.window.s", 600, 10, 86_400,
+            "Window of health.thread.replacements.max: ten minutes spans several death loops of a thread that "
+                    + "dies on the same record (each takes seconds to minutes) and forgets an old incident.");
+    public static final Setting HEALTH_STUCK_PARTITION_S = longValue("health.partition.stuck.s", 120, 5, 86_400,
+            "Seconds an assigned input partition's committed offset may stay put while records wait behind it "
+                    + "before /readyz says not ready: commits happen every 100 ms under load, so two minutes "
+                    + "without one is a partition that stopped, not a slow one.");
+    public static final Setting HEALTH_PUNCTUATOR_STALE_S = longValue("health.punctuator.stale.s", 60, 5, 86_400,
+            "Seconds without a wall-clock punctuation (stall checks, expiry; every liveness.tick.interval.ms) "
+                    + "while tasks are assigned before /readyz says not ready: twelve missed ticks means stalls "
+                    + "are no longer being checked.");
+    public static final Setting HEALTH_PUNCTUATOR_WEDGED_S = longValue("health.punctuator.wedged.s", 600, 10,
+            86_400, "Seconds without a punctuation, while the broker is reachable and tasks are assigned, after "
+                    + "which /healthz says the process is wedged and should be restarted: longer than any "
+                    + "transaction or restore timeout (60 s and 300 s by default), so a restart is the only cure.");
+
     // ---- training health (issue: loss spikes, divergence, precursors) ------------------------------
     public static final Setting TRAINING_WARMUP_STEPS = longValue("training.warmup.steps", 50, 0, 10_000_000,
             "Logged steps before any statistical training alert (robust statistics need ~50 points to mean "
@@ -280,10 +311,37 @@ public final class Settings {
      * @param overrides key → value from explicit flags
      */
     public static Settings load(Properties file, Map<String, String> env, Map<String, String> overrides) {
+        return load(file, env, overrides, null);
+    }
+
+    /**
+     * As {@link #load(Properties, Map, Map)}, and also refuses a {@code RUNWATCH_} environment variable that is
+     * neither a setting's twin nor in {@code flagEnvNames} (the command-line flags' twins), unless that is null.
+     * Every refusal names the nearest valid name: a typo must not silently do nothing.
+     */
+    public static Settings load(Properties file, Map<String, String> env, Map<String, String> overrides,
+                                java.util.Set<String> flagEnvNames) {
         Map<String, String> resolved = new LinkedHashMap<>();
+        List<String> keys = DEFINITIONS.stream().map(Setting::key).toList();
         for (String key : file.stringPropertyNames()) {
             if (find(key) == null && !key.startsWith("kafka.")) {
-                throw new IllegalArgumentException("unknown setting " + key + " in config file");
+                throw new IllegalArgumentException("unknown setting " + key + " in the --config file"
+                        + didYouMean(key, keys));
+            }
+        }
+        for (String key : overrides.keySet()) {
+            if (find(key) == null) {
+                throw new IllegalArgumentException("unknown setting " + key + " in --set" + didYouMean(key, keys));
+            }
+        }
+        if (flagEnvNames != null) {
+            List<String> known = new ArrayList<>(DEFINITIONS.stream().map(Setting::envName).toList());
+            known.addAll(flagEnvNames);
+            for (String name : env.keySet()) {
+                if (name.startsWith("RUNWATCH_") && !known.contains(name)) {
+                    throw new IllegalArgumentException("unknown environment variable " + name
+                            + " (neither a setting nor a flag)" + didYouMean(name, known));
+                }
             }
         }
         for (Setting setting : DEFINITIONS) {
@@ -295,6 +353,41 @@ public final class Settings {
             resolved.put(setting.key(), value);
         }
         return new Settings(resolved);
+    }
+
+    /** "; did you mean X?" with the valid name nearest in edit distance, or "" when none is close. */
+    static String didYouMean(String wrong, List<String> valid) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String candidate : valid) {
+            int d = editDistance(wrong.toLowerCase(java.util.Locale.ROOT), candidate.toLowerCase(java.util.Locale.ROOT));
+            if (d < bestDistance) {
+                best = candidate;
+                bestDistance = d;
+            }
+        }
+        // Far off (over half the name changed) is no suggestion, just noise.
+        return best != null && bestDistance <= Math.max(3, wrong.length() / 2) ? "; did you mean " + best + "?" : "";
+    }
+
+    /** Levenshtein distance: insertions, deletions and substitutions each cost 1. */
+    static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j] + 1, current[j - 1] + 1));
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
     }
 
     private static Setting find(String key) {
@@ -359,6 +452,13 @@ public final class Settings {
                 longValue(THROUGHPUT_HOLD_STEPS), integer(THROUGHPUT_WINDOW_RECORDS), integer(THROUGHPUT_HALF_LIFE),
                 integer(STORM_RESTARTS), decimal(STORM_WINDOW_S), integer(STORM_WITHOUT_PROGRESS),
                 decimal(STORM_QUIET_S), decimal(STORM_COOLDOWN_S), longValue(REORDER_TOLERANCE_STEPS));
+    }
+
+    public io.runwatch.health.HealthSettings health() {
+        return new io.runwatch.health.HealthSettings(longValue(HEALTH_STREAMS_GRACE_S) * 1000,
+                longValue(HEALTH_BROKER_UNREACHABLE_S) * 1000, integer(HEALTH_THREAD_REPLACEMENTS_MAX),
+                longValue(HEALTH_THREAD_REPLACEMENTS_WINDOW_S) * 1000, longValue(HEALTH_STUCK_PARTITION_S) * 1000,
+                longValue(HEALTH_PUNCTUATOR_STALE_S) * 1000, longValue(HEALTH_PUNCTUATOR_WEDGED_S) * 1000);
     }
 
     /** The README's settings table. */

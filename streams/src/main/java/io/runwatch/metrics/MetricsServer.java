@@ -1,32 +1,89 @@
 package io.runwatch.metrics;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.BasicAuthenticator;
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.runwatch.health.HealthCheck;
+import io.runwatch.health.HealthReport;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Serves {@code /metrics} (Prometheus text) and {@code /healthz} (200 while the app is healthy, else 503). */
+/**
+ * Serves, for GET and HEAD only (405 with {@code Allow} otherwise):
+ * <pre>
+ * /metrics   Prometheus text
+ * /healthz   liveness: 200 while no restart is needed, else 503; JSON listing the liveness checks
+ * /readyz    readiness: 200 while runwatch is doing its job, else 503; JSON listing every check
+ * </pre>
+ * The JSON body is {@code {"status":"ok"|"fail","checks":[{"name","ok","detail","since"}]}}. With a web config
+ * ({@link WebConfig}) the endpoint speaks TLS and/or asks for basic authentication on every path.
+ */
 public final class MetricsServer implements AutoCloseable {
-    /** What /healthz reports: healthy or not, and a one-line reason (the Streams state). */
-    public record Health(boolean healthy, String detail) {
-    }
+    private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String ALLOW = "GET, HEAD";
 
     private final HttpServer server;
 
-    public MetricsServer(String host, int port, PrometheusMeterRegistry registry, Supplier<Health> health)
-            throws IOException {
-        server = HttpServer.create(new InetSocketAddress(host, port), 0);
-        server.createContext("/metrics", exchange -> respond(exchange, 200,
-                "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
-        server.createContext("/healthz", exchange -> {
-            Health h = health.get();
-            respond(exchange, h.healthy() ? 200 : 503, "text/plain; charset=utf-8", h.detail() + "\n");
-        });
+    public MetricsServer(String host, int port, PrometheusMeterRegistry registry, Supplier<HealthReport> health,
+                         WebConfig web) throws IOException {
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("--http-host " + host + " does not resolve to an address");
+        }
+        String warning = bindWarning(host, web);
+        if (warning != null) {
+            LOG.warn(warning);
+        }
+        if (web.tls()) {
+            HttpsServer https = HttpsServer.create(address, 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(web.sslContext()));
+            server = https;
+        } else {
+            server = HttpServer.create(address, 0);
+        }
+        List<HttpContext> contexts = new ArrayList<>();
+        contexts.add(server.createContext("/metrics", getOnly(exchange -> respond(exchange, 200,
+                "text/plain; version=0.0.4; charset=utf-8", registry.scrape()))));
+        contexts.add(server.createContext("/healthz", getOnly(exchange -> {
+            HealthReport report = health.get();
+            respond(exchange, report.live() ? 200 : 503, "application/json", json(report.live(),
+                    report.liveness(), List.of()));
+        })));
+        contexts.add(server.createContext("/readyz", getOnly(exchange -> {
+            HealthReport report = health.get();
+            respond(exchange, report.ready() ? 200 : 503, "application/json", json(report.ready(),
+                    report.liveness(), report.readiness()));
+        })));
+        contexts.add(server.createContext("/", getOnly(exchange -> respond(exchange, 404,
+                "text/plain; charset=utf-8", "not found: try /metrics, /healthz or /readyz\n"))));
+        if (web.basicAuth()) {
+            BasicAuthenticator auth = new BasicAuthenticator("runwatch", StandardCharsets.UTF_8) {
+                @Override
+                public boolean checkCredentials(String user, String password) {
+                    return web.authenticate(user, password);
+                }
+            };
+            contexts.forEach(context -> context.setAuthenticator(auth));
+        }
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "runwatch-http");
             t.setDaemon(true);
@@ -39,10 +96,62 @@ public final class MetricsServer implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    /** The warning for binding {@code host}, or null when it is a loopback address (127.0.0.0/8, ::1). */
+    public static String bindWarning(String host, WebConfig web) {
+        boolean loopback;
+        try {
+            loopback = InetAddress.getByName(host).isLoopbackAddress();
+        } catch (IOException e) {
+            loopback = false;
+        }
+        if (loopback) {
+            return null;
+        }
+        return "warning: --http-host " + host + " is not a loopback address: anyone who can reach it reads run "
+                + "names and metrics" + (web.basicAuth() ? "" : " (no basic_auth_users in --web-config-file)")
+                + (web.tls() ? "" : " in clear text (no tls_server_config)");
+    }
+
+    private static HttpHandler getOnly(HttpHandler handler) {
+        return exchange -> {
+            try (exchange) {
+                String method = exchange.getRequestMethod();
+                if (!method.equals("GET") && !method.equals("HEAD")) {
+                    exchange.getResponseHeaders().set("Allow", ALLOW);
+                    respond(exchange, 405, "text/plain; charset=utf-8", "method " + method + " not allowed; use "
+                            + ALLOW + "\n");
+                    return;
+                }
+                handler.handle(exchange);
+            }
+        };
+    }
+
+    static String json(boolean ok, List<HealthCheck> liveness, List<HealthCheck> readiness) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("status", ok ? "ok" : "fail");
+        ArrayNode checks = body.putArray("checks");
+        for (List<HealthCheck> list : List.of(liveness, readiness)) {
+            for (HealthCheck check : list) {
+                ObjectNode node = checks.addObject();
+                node.put("name", check.name());
+                node.put("ok", check.ok());
+                node.put("detail", check.detail());
+                node.put("since", Instant.ofEpochMilli(check.sinceMs()).toString());
+            }
+        }
+        return body.toString() + "\n";
+    }
+
     private static void respond(HttpExchange exchange, int status, String contentType, String body)
             throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", contentType);
+        if (exchange.getRequestMethod().equals("HEAD")) {
+            exchange.getResponseHeaders().set("Content-Length", String.valueOf(bytes.length));
+            exchange.sendResponseHeaders(status, -1);
+            return;
+        }
         exchange.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);

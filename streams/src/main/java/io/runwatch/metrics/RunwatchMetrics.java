@@ -37,10 +37,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * runwatch_run_stall_deadline_seconds{run}, runwatch_run_silence_seconds{run}, runwatch_run_throughput_ratio{run}
  * runwatch_last_processed_timestamp_seconds           wall time of the newest processed record (dead man)
  * runwatch_processing_delay_seconds                    record time → processed (summary)
- * runwatch_consumer_lag_records                        records behind the input topics' ends
+ * runwatch_consumer_lag_records{topic,partition}      records behind the end of an input partition this
+ *                                                      instance owns (absent for partitions it does not own)
  * runwatch_streams_running                             1 while Kafka Streams is RUNNING or REBALANCING
+ * runwatch_health_check{check}                         1 while a /healthz or /readyz check passes, else 0
  * </pre>
- * Per-run series disappear with {@link #removeRun} so cardinality stays bounded.
+ * Per-run series disappear with {@link #removeRun} so cardinality stays bounded, and with {@link #releaseRun}
+ * when the partition holding the run moves to another instance, so only the owner exports a run. Label values
+ * pass {@link #labelValue}: no input can break the exposition format.
  */
 public final class RunwatchMetrics {
     private final MeterRegistry registry;
@@ -51,7 +55,9 @@ public final class RunwatchMetrics {
     private final Map<String, String> weakestCapability = new ConcurrentHashMap<>();
     private final long alertMinVisibleMs;
     private final DoubleCell lastProcessedSeconds = new DoubleCell(Double.NaN);
-    private final DoubleCell consumerLag = new DoubleCell(Double.NaN);
+    private final Map<String, DoubleCell> partitionLag = new ConcurrentHashMap<>();
+    private final Map<String, Object> runOwners = new ConcurrentHashMap<>();
+    private final AtomicLong lastPunctuationMs = new AtomicLong(-1);
     private final DoubleCell streamsRunning = new DoubleCell(0);
     private final DistributionSummary processingDelay;
 
@@ -65,9 +71,6 @@ public final class RunwatchMetrics {
         this.alertMinVisibleMs = alertMinVisibleMs;
         Gauge.builder("runwatch_last_processed_timestamp_seconds", lastProcessedSeconds, DoubleCell::get)
                 .description("Wall-clock time (epoch s) at which runwatch last processed an input record")
-                .strongReference(true).register(registry);
-        Gauge.builder("runwatch_consumer_lag_records", consumerLag, DoubleCell::get)
-                .description("Records the monitor is behind the end of its input topics")
                 .strongReference(true).register(registry);
         Gauge.builder("runwatch_streams_running", streamsRunning, DoubleCell::get)
                 .description("1 while the Kafka Streams application is running or rebalancing, else 0")
@@ -86,13 +89,13 @@ public final class RunwatchMetrics {
 
     public void recordRead(String topic) {
         recordsRead.computeIfAbsent(topic, t -> Counter.builder("runwatch_records")
-                .description("Input records read, per topic").tag("topic", t).register(registry)).increment();
+                .description("Input records read, per topic").tag("topic", labelValue(t)).register(registry)).increment();
     }
 
     public void recordRejected(String topic, String reason) {
         Counter.builder("runwatch_records_rejected")
                 .description("Input records sent to the dead-letter topic, per topic and reason")
-                .tags("topic", topic, "reason", reason).register(registry).increment();
+                .tags(safe(Tags.of("topic", topic, "reason", reason))).register(registry).increment();
     }
 
     /** A record was processed at wall time {@code nowMs}; its own time was {@code recordTimeMs}. */
@@ -103,8 +106,46 @@ public final class RunwatchMetrics {
         }
     }
 
-    public void consumerLag(double records) {
-        consumerLag.set(records);
+    /**
+     * Records behind the end of each input partition this instance owns now ("topic" → partition → lag); the
+     * series of partitions not in the map are removed, so a partition is exported by its owner alone.
+     */
+    public void consumerLag(Map<String, Map<Integer, Long>> lagByTopicPartition) {
+        java.util.Set<String> owned = new java.util.HashSet<>();
+        lagByTopicPartition.forEach((topic, partitions) -> partitions.forEach((partition, lag) -> {
+            Tags tags = Tags.of("topic", topic, "partition", String.valueOf(partition));
+            owned.add(key("runwatch_consumer_lag_records", tags));
+            partitionLag.computeIfAbsent(key("runwatch_consumer_lag_records", tags),
+                    k -> gauge("runwatch_consumer_lag_records", "Records behind the end of an input partition this "
+                            + "instance owns", tags)).set(lag);
+        }));
+        partitionLag.keySet().removeIf(k -> {
+            if (owned.contains(k)) {
+                return false;
+            }
+            Meter meter = registry.getMeters().stream()
+                    .filter(m -> key(m.getId().getName(), Tags.of(m.getId().getTags())).equals(k))
+                    .findFirst().orElse(null);
+            if (meter != null) {
+                remove(meter);
+            }
+            return true;
+        });
+    }
+
+    /** One health check's outcome (see io.runwatch.health.HealthJudge), for alerting on runwatch itself. */
+    public void healthCheck(String check, boolean ok) {
+        gauge("runwatch_health_check", "1 while a runwatch health check (/healthz, /readyz) passes, else 0",
+                Tags.of("check", check)).set(ok ? 1 : 0);
+    }
+
+    /** The wall-clock punctuator of a task ran at {@code nowMs} (read by the health checks). */
+    public void punctuated(long nowMs) {
+        lastPunctuationMs.accumulateAndGet(nowMs, Math::max);
+    }
+
+    public long lastPunctuationMs() {
+        return lastPunctuationMs.get();
     }
 
     public void streamsRunning(boolean running) {
@@ -149,7 +190,8 @@ public final class RunwatchMetrics {
         });
     }
 
-    private void setOrRelease(String name, String description, Tags tags, Double value, long nowMs) {
+    private void setOrRelease(String name, String description, Tags unsafeTags, Double value, long nowMs) {
+        Tags tags = safe(unsafeTags);
         String key = key(name, tags);
         if (value != null) {
             heldUntil.remove(key);
@@ -182,6 +224,11 @@ public final class RunwatchMetrics {
             setIfPresent("runwatch_group_update_rms_over_lr", "RMS of a group's Adam update divided by the LR",
                     tags, stats.updateRmsOverLr());
         });
+    }
+
+    /** The run's newest step, restored from state when a task starts. */
+    public void runStep(String run, long step) {
+        gauge("runwatch_run_step", "Newest training step of the run", Tags.of("run", run)).set(step);
     }
 
     /** The run's last-seen time, for records (events) that carry no metrics. */
@@ -268,6 +315,41 @@ public final class RunwatchMetrics {
         removeRunSeries(run, name -> !name.startsWith("runwatch_alert_") && !name.startsWith("runwatch_eval_"));
     }
 
+    /**
+     * Notes that {@code owner} (a processor instance) exports the run's series of one scope ("training",
+     * "evals", "alerts"). The newest claim wins: a task re-created on another thread claims before or after the
+     * old one is closed, and only the current owner's release removes series.
+     */
+    public void claimRun(String scope, String run, Object owner) {
+        runOwners.put(scope + "|" + run, owner);
+    }
+
+    /**
+     * The task of {@code owner} is closed (its partition revoked, or the instance stopping): removes the run's
+     * series of that scope unless another processor instance has claimed the run since. Returns whether removed.
+     */
+    public boolean releaseRun(String scope, String run, Object owner) {
+        if (!runOwners.remove(scope + "|" + run, owner)) {
+            return false;
+        }
+        switch (scope) {
+            case "training" -> removeRun(run);
+            case "evals" -> removeRunEvals(run);
+            case "alerts" -> removeRunAlerts(run);
+            default -> throw new IllegalArgumentException("unknown scope " + scope);
+        }
+        return true;
+    }
+
+    /** Removes a run's alert series at once (its partition moved: the new owner exports them). */
+    public void removeRunAlerts(String run) {
+        String safeRun = labelValue(run);
+        heldUntil.values().removeIf(held -> safeRun.equals(held.tags().stream()
+                .filter(t -> t.getKey().equals("run")).map(io.micrometer.core.instrument.Tag::getValue)
+                .findFirst().orElse(null)));
+        removeRunSeries(run, name -> name.startsWith("runwatch_alert_") && !name.equals("runwatch_alerts"));
+    }
+
     /** Removes a run's evaluation series once no evaluation arrived for the retention. */
     public void removeRunEvals(String run) {
         weakestCapability.remove(run);
@@ -276,7 +358,7 @@ public final class RunwatchMetrics {
 
     private void removeRunSeries(String run, java.util.function.Predicate<String> name) {
         for (Meter meter : List.copyOf(registry.getMeters())) {
-            if (run.equals(meter.getId().getTag("run")) && name.test(meter.getId().getName())) {
+            if (labelValue(run).equals(meter.getId().getTag("run")) && name.test(meter.getId().getName())) {
                 remove(meter);
             }
         }
@@ -299,7 +381,8 @@ public final class RunwatchMetrics {
         }
     }
 
-    private DoubleCell gauge(String name, String description, Tags tags) {
+    private DoubleCell gauge(String name, String description, Tags unsafeTags) {
+        Tags tags = safe(unsafeTags);
         return cells.computeIfAbsent(key(name, tags), k -> {
             DoubleCell cell = new DoubleCell(Double.NaN);
             Gauge.builder(name, cell, DoubleCell::get).description(description).tags(tags)
@@ -309,7 +392,7 @@ public final class RunwatchMetrics {
     }
 
     private AtomicLong counterCell(String name, String description, String run) {
-        Tags tags = Tags.of("run", run);
+        Tags tags = Tags.of("run", labelValue(run));
         return monotonic.computeIfAbsent(key(name, tags), k -> {
             AtomicLong cell = new AtomicLong();
             // Registered without the _total suffix: Prometheus naming adds it to counters.
@@ -320,7 +403,7 @@ public final class RunwatchMetrics {
     }
 
     private void remove(String name, Tags tags) {
-        Meter meter = registry.find(name).tags(tags).meter();
+        Meter meter = registry.find(name).tags(safe(tags)).meter();
         if (meter != null) {
             remove(meter);
         }
@@ -332,6 +415,38 @@ public final class RunwatchMetrics {
         Tags tags = Tags.of(meter.getId().getTags());
         cells.remove(key(name, tags));
         monotonic.remove(key(name + "_total", tags));
+    }
+
+    /**
+     * A label value that any Prometheus parser reads back as written: control characters (NUL, newlines, ...)
+     * and unpaired surrogates (which have no UTF-8 form) become U+FFFD. Quotes and backslashes are escaped by
+     * the exposition writer. Idempotent, so a sanitized value finds its own series again.
+     */
+    public static String labelValue(String value) {
+        if (value == null) {
+            return "";
+        }
+        StringBuilder out = null;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            boolean bad = Character.isISOControl(c)
+                    || Character.isHighSurrogate(c) && (i + 1 >= value.length()
+                    || !Character.isLowSurrogate(value.charAt(i + 1)))
+                    || Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(value.charAt(i - 1)));
+            if (bad && out == null) {
+                out = new StringBuilder(value.length()).append(value, 0, i);
+            }
+            if (out != null) {
+                out.append(bad ? '\uFFFD' : c);
+            }
+        }
+        return out == null ? value : out.toString();
+    }
+
+    private static Tags safe(Tags tags) {
+        boolean clean = tags.stream().allMatch(t -> labelValue(t.getValue()).equals(t.getValue()));
+        return clean ? tags : Tags.of(tags.stream()
+                .map(t -> io.micrometer.core.instrument.Tag.of(t.getKey(), labelValue(t.getValue()))).toList());
     }
 
     private static String key(String name, Tags tags) {

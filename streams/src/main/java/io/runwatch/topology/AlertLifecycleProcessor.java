@@ -23,6 +23,8 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
     private final long cooldownSteps;
     private final Housekeeping housekeeping;
     private KeyValueStore<String, AlertBook> store;
+    /** Runs whose alert series this processor instance exports, released when its task closes. */
+    private final java.util.Set<String> exported = new java.util.HashSet<>();
 
     AlertLifecycleProcessor(RunwatchMetrics metrics, String runbookBase, long cooldownSteps,
                             Housekeeping housekeeping) {
@@ -38,6 +40,7 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
         store = context.getStateStore(STORE);
         try (KeyValueIterator<String, AlertBook> it = store.all()) {
             it.forEachRemaining(entry -> entry.value.open.forEach((id, episode) -> {
+                export(entry.key);
                 long now = context.currentSystemTimeMs();
                 metrics.alertActive(entry.key, episode.type, episode.severity,
                         entry.value.openCount(episode.type, episode.severity), now);
@@ -45,6 +48,24 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
             }));
         }
         context.schedule(housekeeping.tick(), housekeeping.clock(), this::forgetQuietRuns);
+    }
+
+    private void export(String run) {
+        if (exported.add(run)) {
+            metrics.claimRun("alerts", run, this);
+        }
+    }
+
+    /**
+     * The task is closed (partition revoked, thread replaced, instance stopping): its runs' alert series go at
+     * once, so only the new owner, which rebuilds them from the book, exports them.
+     */
+    @Override
+    public void close() {
+        for (String run : exported) {
+            metrics.releaseRun("alerts", run, this);
+        }
+        exported.clear();
     }
 
     /** Drops the books of runs with nothing open and no alert for the state retention, so the store stays bounded. */
@@ -76,6 +97,7 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
         }
         String type = alert.type().name();
         String severity = alert.severity().name();
+        export(run);
         if (alert.isFiring()) {
             metrics.alertFired(alert);
         }

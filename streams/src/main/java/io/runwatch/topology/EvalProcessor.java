@@ -29,6 +29,8 @@ final class EvalProcessor extends ContextualProcessor<String, RunInput, String, 
     private CachedStore<EvalRunState> runs;
     private CachedStore<TrajectoryState> trajectories;
     private CachedStore<RunActivity> activity;
+    /** Runs whose evaluation series this processor instance exports, released when its task closes. */
+    private final java.util.Set<String> exported = new java.util.HashSet<>();
 
     EvalProcessor(EvalMonitor monitor, RunwatchMetrics metrics, Housekeeping housekeeping) {
         this.monitor = monitor;
@@ -58,10 +60,25 @@ final class EvalProcessor extends ContextualProcessor<String, RunInput, String, 
         if (seen.seen(point.timeMs(), false)) {
             activity.put(point.run(), seen);
         }
+        if (exported.add(point.run())) {
+            metrics.claimRun("evals", point.run(), this);
+        }
         metrics.evalOutcome(outcome);
         for (Alert alert : outcome.alerts()) {
             context().forward(new Record<>(point.run(), alert, record.timestamp()));
         }
+    }
+
+    /**
+     * The task is closed (partition revoked, thread replaced, instance stopping): its runs' evaluation series go;
+     * the new owner exports them again with the run's next evaluation.
+     */
+    @Override
+    public void close() {
+        for (String run : exported) {
+            metrics.releaseRun("evals", run, this);
+        }
+        exported.clear();
     }
 
     private static String trajectoryKey(String run, String trajectory) {
@@ -84,6 +101,7 @@ final class EvalProcessor extends ContextualProcessor<String, RunInput, String, 
                 trajectories.keysWithPrefix(trajectoryKey(run, "")).forEach(trajectories::delete);
                 runs.delete(run);
                 activity.delete(run);
+                exported.remove(run);
             }
         }
     }

@@ -11,7 +11,10 @@ import io.runwatch.core.training.TrainingHealthMonitor;
 import io.runwatch.core.training.TrainingState;
 import io.runwatch.metrics.RunwatchMetrics;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -19,6 +22,8 @@ import org.apache.kafka.streams.processor.api.Record;
 /**
  * Runs the training-health and liveness detectors over one run's merged metrics and events, with their state
  * in changelogged stores keyed by run. A punctuator checks silence (stalls) and expires idle runs' series.
+ * The task exports the series of the runs it owns only: it restores them from its stores when it starts (after a
+ * restart or a move from another instance) and removes them when it is closed (its partition revoked).
  */
 final class TrainingProcessor extends ContextualProcessor<String, RunInput, String, Alert> {
     static final String TRAINING_STORE = "training-state";
@@ -32,6 +37,8 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
     private CachedStore<TrainingState> trainingStore;
     private CachedStore<LivenessState> livenessStore;
     private CachedStore<RunActivity> activityStore;
+    /** Runs whose series this processor instance exports, released when its task closes. */
+    private final Set<String> exported = new HashSet<>();
 
     TrainingProcessor(TrainingHealthMonitor training, LivenessMonitor liveness, RunwatchMetrics metrics,
                       Housekeeping housekeeping) {
@@ -48,12 +55,56 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
         livenessStore = new CachedStore<>(context.getStateStore(LIVENESS_STORE), housekeeping.durable());
         activityStore = new CachedStore<>(context.getStateStore(ACTIVITY_STORE), housekeeping.durable());
         context.schedule(housekeeping.tick(), housekeeping.clock(), this::tick);
+        restoreSeries(context.currentSystemTimeMs());
+    }
+
+    /**
+     * The series a new owner can rebuild from its state at once: step, last seen, loss-spike counts and the
+     * liveness gauges. The values of the newest step (loss, gradient norm, ...) return with the run's next record.
+     */
+    private void restoreSeries(long nowMs) {
+        for (String run : activityStore.keys()) {
+            RunActivity activity = activityStore.getIfPresent(run);
+            if (activity == null || activity.seriesRemoved) {
+                continue;
+            }
+            export(run);
+            TrainingState trainingState = trainingStore.getIfPresent(run);
+            if (trainingState != null && trainingState.lastStep >= 0) {
+                metrics.runStep(run, trainingState.lastStep);
+                metrics.lossSpikes(run, TrainingHealthMonitor.lossSpikesTotal(trainingState),
+                        TrainingHealthMonitor.lossSpikeRatePer1000(trainingState));
+            }
+            if (activity.lastSeenMs != Long.MIN_VALUE) {
+                metrics.runSeen(run, activity.lastSeenMs);
+            }
+            LivenessState livenessState = livenessStore.getIfPresent(run);
+            if (livenessState != null && housekeeping.clock() == PunctuationType.WALL_CLOCK_TIME) {
+                metrics.liveness(run, liveness.gauges(livenessState, nowMs));
+            }
+        }
+    }
+
+    private void export(String run) {
+        if (exported.add(run)) {
+            metrics.claimRun("training", run, this);
+        }
+    }
+
+    /** The task is closed (partition revoked, thread replaced, instance stopping): its runs' series go. */
+    @Override
+    public void close() {
+        for (String run : exported) {
+            metrics.releaseRun("training", run, this);
+        }
+        exported.clear();
     }
 
     @Override
     public void process(Record<String, RunInput> record) {
         RunInput input = record.value();
         String run = input.run();
+        export(run);
         TrainingState trainingState = trainingStore.getOrCreate(run, TrainingState::new);
         LivenessState livenessState = livenessStore.getOrCreate(run, LivenessState::new);
         List<Alert> alerts = new ArrayList<>();
@@ -85,6 +136,9 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
      * retention; its state after the state retention (at once for an ended run), so stores stay bounded.
      */
     private void tick(long nowMs) {
+        if (housekeeping.clock() == PunctuationType.WALL_CLOCK_TIME) {
+            metrics.punctuated(nowMs);
+        }
         for (String run : livenessStore.keys()) {
             LivenessState state = livenessStore.getIfPresent(run);
             List<Alert> alerts = liveness.onTick(state, nowMs);
@@ -94,12 +148,14 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
             }
             RunActivity activity = activityStore.getIfPresent(run);
             if (activity == null || !activity.seriesExpired(nowMs, housekeeping.seriesRetentionMs())) {
+                export(run);
                 metrics.liveness(run, liveness.gauges(state, nowMs));
             } else if (activity.stateExpired(nowMs, housekeeping.seriesRetentionMs(), housekeeping.stateRetentionMs())) {
                 metrics.removeRun(run);
                 trainingStore.delete(run);
                 livenessStore.delete(run);
                 activityStore.delete(run);
+                exported.remove(run);
             } else if (!activity.seriesRemoved) {
                 metrics.removeRun(run);
                 activity.seriesRemoved = true;

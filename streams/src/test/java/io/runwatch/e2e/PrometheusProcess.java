@@ -32,11 +32,21 @@ public final class PrometheusProcess implements AutoCloseable {
      * @param alertmanagerUrl  e.g. {@code http://127.0.0.1:9093}, or null to evaluate rules without sending alerts
      */
     public static PrometheusProcess start(Path rulesDir, String scrapeTarget, String alertmanagerUrl) {
+        return start(rulesDir, scrapeTarget, alertmanagerUrl, "");
+    }
+
+    /**
+     * As {@link #start(Path, String, String)}, with {@code scrapeOptions} added to the runwatch job: YAML lines
+     * indented by four spaces, e.g. {@code scheme: https}, {@code tls_config}, {@code basic_auth}.
+     */
+    public static PrometheusProcess start(Path rulesDir, String scrapeTarget, String alertmanagerUrl,
+                                          String scrapeOptions) {
         Path binary = Binaries.prometheus();
         Path workDir = ManagedProcess.tempDir("runwatch-prometheus-");
         int port = FreePort.next();
         Path config = workDir.resolve("prometheus.yml");
-        write(config, config(rulesDir.toAbsolutePath(), scrapeTarget, alertmanagerUrl));
+        write(config, config(rulesDir.toAbsolutePath(), scrapeTarget, alertmanagerUrl)
+                .replace("  - job_name: runwatch\n", "  - job_name: runwatch\n" + scrapeOptions));
         URI baseUrl = URI.create("http://127.0.0.1:" + port);
         ManagedProcess process = ManagedProcess.startReady("prometheus", List.of(
                 binary.toString(),

@@ -26,7 +26,8 @@ class RunwatchMetricsGoldenTest {
         metrics.recordRead("runwatch.metrics");
         metrics.recordRejected("runwatch.metrics", "malformed_json");
         metrics.processed(1_000, 3_000);
-        metrics.consumerLag(5);
+        metrics.consumerLag(Map.of("runwatch.metrics", Map.of(0, 5L)));
+        metrics.healthCheck("broker_reachable", true);
         metrics.streamsRunning(true);
         Alert alert = Alert.firing("r", AlertType.divergence, Severity.page, 10).rollbackTo(5L).build();
         metrics.alertFired(alert);
@@ -59,6 +60,7 @@ class RunwatchMetricsGoldenTest {
                 # TYPE runwatch_eval_weakest_capability gauge
                 # TYPE runwatch_group_grad_norm gauge
                 # TYPE runwatch_group_update_rms_over_lr gauge
+                # TYPE runwatch_health_check gauge
                 # TYPE runwatch_last_processed_timestamp_seconds gauge
                 # TYPE runwatch_loss_spikes_total counter
                 # TYPE runwatch_processing_delay_seconds summary
@@ -86,7 +88,9 @@ class RunwatchMetricsGoldenTest {
                 "runwatch_run_lost_steps_total{run=\"r\"} 300.0",
                 "runwatch_loss_spikes_total{run=\"r\"} 3.0",
                 "runwatch_run_stall_deadline_seconds{run=\"r\"} 240.0",
-                "runwatch_processing_delay_seconds_count 1");
+                "runwatch_processing_delay_seconds_count 1",
+                "runwatch_consumer_lag_records{partition=\"0\",topic=\"runwatch.metrics\"} 5.0",
+                "runwatch_health_check{check=\"broker_reachable\"} 1.0");
     }
 
     @Test
