@@ -53,8 +53,11 @@ public final class LogFollower implements AutoCloseable {
         TRUNCATED
     }
 
-    /** Lines read from one file by one poll, and the position after them. */
-    public record Chunk(Change change, List<Line> lines, FilePosition end) {
+    /**
+     * Lines read from one file by one poll, and the position after them. {@code replaying}: the chunk ends at or
+     * before the saved offset of a restart, so all its lines were sent before and the position is not new.
+     */
+    public record Chunk(Change change, List<Line> lines, FilePosition end, boolean replaying) {
         public Chunk {
             lines = List.copyOf(lines);
         }
@@ -108,7 +111,8 @@ public final class LogFollower implements AutoCloseable {
             }
             Line last = current.finishPartial();
             if (last != null) {
-                tail = new Chunk(tail.change(), append(tail.lines(), last), current.position(last.endOffset()));
+                tail = new Chunk(tail.change(), append(tail.lines(), last), current.position(last.endOffset()),
+                        last.alreadySent());
             }
             addIfAny(chunks, tail);
             current.close();
@@ -351,7 +355,7 @@ public final class LogFollower implements AutoCloseable {
                 readPos += n;
             }
             advancedSinceLastChunk = consumed != consumedBefore;
-            return new Chunk(change, lines, position(consumed));
+            return new Chunk(change, lines, position(consumed), consumed <= resumeOffset && resumeOffset > 0);
         }
 
         /** The partial last line of a file that will not grow any more (rotated away), as a line. */

@@ -65,6 +65,7 @@ public final class OffsetFile {
     public static String toJson(TailState state) {
         ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("version", 1);
+        root.put("tailer_id", state.tailerId());
         root.put("transaction", state.transaction());
         root.put("saved_at_ms", state.savedAtMs());
         ObjectNode sources = root.putObject("sources");
@@ -100,7 +101,7 @@ public final class OffsetFile {
         }
         Set<String> started = new TreeSet<>();
         root.path("started_runs").forEach(run -> started.add(run.asText()));
-        return new TailState(root.path("transaction").asLong(0), root.path("saved_at_ms").asLong(0), sources,
+        return new TailState(root.path("tailer_id").asText(""), root.path("transaction").asLong(0), root.path("saved_at_ms").asLong(0), sources,
                 started);
     }
 }

@@ -10,8 +10,11 @@ import java.util.TreeSet;
  * per source (a followed file's path, or an {@code hf-state} directory) where it stands, and the runs whose
  * {@code start} event was sent. {@code transaction} counts the batches committed, so that of two copies of the
  * state (the offset file, and the one carried by the last record of a committed transaction) the newer wins.
+ * {@code tailerId} is drawn once, when the offset file is first written: it names the tailer (its Kafka
+ * transactional id) wherever the offset file goes, and tells its records from other tailers' on shared topics.
  */
-public record TailState(long transaction, long savedAtMs, Map<String, SourceState> sources, Set<String> startedRuns) {
+public record TailState(String tailerId, long transaction, long savedAtMs, Map<String, SourceState> sources,
+                        Set<String> startedRuns) {
 
     /**
      * Where one source stands. For a file: the position of the last line whose records were sent, and whether
@@ -22,7 +25,10 @@ public record TailState(long transaction, long savedAtMs, Map<String, SourceStat
         public static final String HF_STATE = "hf-state";
     }
 
-    public static final TailState EMPTY = new TailState(0, 0, Map.of(), Set.of());
+    /** A tailer that has sent nothing yet. */
+    public static TailState fresh(String tailerId) {
+        return new TailState(tailerId, 0, 0, Map.of(), Set.of());
+    }
 
     public TailState {
         sources = new TreeMap<>(sources);
@@ -37,17 +43,17 @@ public record TailState(long transaction, long savedAtMs, Map<String, SourceStat
     public TailState with(String id, SourceState state) {
         Map<String, SourceState> next = new TreeMap<>(sources);
         next.put(id, state);
-        return new TailState(transaction, savedAtMs, next, startedRuns);
+        return new TailState(tailerId, transaction, savedAtMs, next, startedRuns);
     }
 
     public TailState withStarted(String run) {
         Set<String> next = new TreeSet<>(startedRuns);
         next.add(run);
-        return new TailState(transaction, savedAtMs, sources, next);
+        return new TailState(tailerId, transaction, savedAtMs, sources, next);
     }
 
     /** The state as committed by transaction {@code number}, saved at {@code nowMs}. */
     public TailState committed(long number, long nowMs) {
-        return new TailState(number, nowMs, sources, startedRuns);
+        return new TailState(tailerId, number, nowMs, sources, startedRuns);
     }
 }

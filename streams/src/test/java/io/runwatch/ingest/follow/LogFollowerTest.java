@@ -232,7 +232,7 @@ class LogFollowerTest {
     void theOffsetFileIsReplacedAtomicallyAndReadBackAsWritten() throws IOException {
         OffsetFile file = new OffsetFile(dir.resolve("sub/tail.offsets"));
         assertThat(file.load()).isEmpty();
-        TailState state = new TailState(7, 1234, Map.of("/logs/a.log", new TailState.SourceState(
+        TailState state = new TailState("t-1", 7, 1234, Map.of("/logs/a.log", new TailState.SourceState(
                 new FilePosition("(dev=803,ino=42)", 1000, 99), true)), Set.of("run-a"));
         file.save(state);
         file.save(state.committed(8, 5678));

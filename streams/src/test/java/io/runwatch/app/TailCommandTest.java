@@ -1,0 +1,157 @@
+package io.runwatch.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.runwatch.ingest.follow.OffsetFile;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code runwatch tail} on temporary logs, writing to --print-dir: what a user runs to check a parser. */
+class TailCommandTest {
+    @TempDir
+    Path dir;
+    private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+
+    private int tail(String... args) {
+        TailCommand command = new TailCommand((format, run) -> new LlmcTestParser(run), null,
+                new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        return new CommandLine(command).execute(args);
+    }
+
+    private String err() {
+        return stderr.toString(StandardCharsets.UTF_8);
+    }
+
+    private static void append(Path file, String text) throws IOException {
+        Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    private static List<String> lines(Path file) throws IOException {
+        return Files.exists(file) ? Files.readAllLines(file) : List.of();
+    }
+
+    @Test
+    void noFollowPrintDirWritesOneRecordPerStepAStartEventAndCountsUnparsedLines() throws IOException {
+        Path log = dir.resolve("main.log");
+        append(log, "s:0 tel:11.0092\ns:0 trl:11.0091 lr:0.000001 norm:15.37\n"
+                + "some banner the parser does not know\ns:1 trl:10.9598 lr:0.000002 norm:15.24\ns:2 trl:nan\n");
+        Path out = dir.resolve("out");
+        assertThat(tail("--format", "llmc", "--run", "R", "--no-follow", "--print-dir", out.toString(),
+                log.toString())).isZero();
+        assertThat(lines(out.resolve("metrics.jsonl"))).containsExactly(
+                "{\"run\":\"R\",\"step\":0,\"loss\":11.0091,\"val_loss\":11.0092}",
+                "{\"run\":\"R\",\"step\":1,\"loss\":10.9598}",
+                "{\"run\":\"R\",\"step\":2,\"loss\":NaN}");
+        assertThat(lines(out.resolve("events.jsonl"))).singleElement().asString()
+                .contains("\"run\":\"R\"", "\"type\":\"start\"");
+        assertThat(err()).contains(log + ": 1 of 5 lines unparsed", "line 3: some banner the parser does not know");
+        assertThat(dir.resolve(".main.log.runwatch-tail.offsets")).doesNotExist();
+    }
+
+    @Test
+    void strictStopsAtTheFirstUnparsedLineNamingFileAndLineNumber() throws IOException {
+        Path log = dir.resolve("main.log");
+        append(log, "s:0 trl:11.0\ns:1 trl:10.9\nTraceback (most recent call last):\ns:2 trl:10.8\n");
+        int code = tail("--format", "llmc", "--run", "R", "--no-follow", "--strict", "--print-dir",
+                dir.resolve("out").toString(), log.toString());
+        assertThat(code).isEqualTo(2);
+        assertThat(err()).contains("runwatch tail: " + log + ":3: unparsed line: Traceback (most recent call last):");
+    }
+
+    @Test
+    void theRunIdComesFromRunFromOrTheFileNameAndAMissingOneIsAnError() throws IOException {
+        Path log = Files.createDirectories(dir.resolve("jobs/gpt-7b-a")).resolve("train.log.txt");
+        append(log, "s:5 trl:3.0\n");
+        Path out = dir.resolve("out");
+        assertThat(tail("--format", "llmc", "--run-from", "jobs/([^/]+)/", "--no-follow", "--print-dir",
+                out.toString(), log.toString())).isZero();
+        assertThat(lines(out.resolve("metrics.jsonl"))).containsExactly("{\"run\":\"gpt-7b-a\",\"step\":5,\"loss\":3.0}");
+        assertThat(tail("--format", "llmc", "--no-follow", "--print-dir", out.toString(), log.toString())).isZero();
+        assertThat(lines(out.resolve("metrics.jsonl"))).containsExactly("{\"run\":\"train\",\"step\":5,\"loss\":3.0}");
+        assertThat(tail("--format", "llmc", "--run-from", "nomatch/(x)", "--no-follow", "--print-dir",
+                out.toString(), log.toString())).isEqualTo(2);
+        assertThat(err()).contains("no run id for " + log);
+    }
+
+    @Test
+    void withAnOffsetsFileASecondRunSendsOnlyTheNewLinesAndNoStepTwice() throws IOException {
+        Path log = dir.resolve("main.log");
+        Path out = dir.resolve("out");
+        Path offsets = dir.resolve("tail.offsets");
+        append(log, "s:0 trl:11.0\ns:1 trl:10.9\ns:2 trl:10.8\n");
+        String[] args = {"--format", "llmc", "--run", "R", "--no-follow", "--print-dir", out.toString(),
+                "--offsets-file", offsets.toString(), log.toString()};
+        assertThat(tail(args)).isZero();
+        // The first run flushed step 2 at its end; the replay must not send that record again, and the late line
+        // of step 2 makes a record of its own, as it would have for a tailer that never stopped.
+        append(log, "s:2 tel:10.7\ns:3 trl:10.6\n");
+        assertThat(tail(args)).isZero();
+        assertThat(tail(args)).isZero();
+        assertThat(lines(out.resolve("metrics.jsonl"))).containsExactly(
+                "{\"run\":\"R\",\"step\":0,\"loss\":11.0}",
+                "{\"run\":\"R\",\"step\":1,\"loss\":10.9}",
+                "{\"run\":\"R\",\"step\":2,\"loss\":10.8}",
+                "{\"run\":\"R\",\"step\":2,\"val_loss\":10.7}",
+                "{\"run\":\"R\",\"step\":3,\"loss\":10.6}");
+        assertThat(lines(out.resolve("events.jsonl"))).hasSize(1);
+        assertThat(new OffsetFile(offsets).load().orElseThrow().sources()).hasSize(1);
+    }
+
+    @Test
+    void followingSendsLinesAsTheyArriveFlushesHeldRecordsWhenIdleAndResumesWithoutRepeating() throws Exception {
+        Path log = dir.resolve("main.log");
+        Path out = dir.resolve("out");
+        OffsetFile offsets = new OffsetFile(dir.resolve("tail.offsets"));
+        AtomicLong clock = new AtomicLong(1_000_000);
+        Tailer.Options options = new Tailer.Options("llmc", (f, run) -> new LlmcTestParser(run), null, false, 1000,
+                60_000, new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        List<Tailer.SourceSpec> specs = List.of(new Tailer.SourceSpec(log, "main.log", "R"));
+        try (Tailer tailer = new Tailer(specs, options, new PrintDirSink(out, false), offsets, null, clock::get)) {
+            tailer.pollOnce();
+            assertThat(lines(out.resolve("metrics.jsonl"))).isEmpty();
+            append(log, "s:0 trl:11.0\ns:1 trl:10.9\ns:2 tr");
+            tailer.pollOnce();
+            assertThat(lines(out.resolve("metrics.jsonl"))).containsExactly("{\"run\":\"R\",\"step\":0,\"loss\":11.0}");
+            append(log, "l:10.8\n");
+            clock.addAndGet(100);
+            tailer.pollOnce();
+            assertThat(lines(out.resolve("metrics.jsonl"))).hasSize(2);
+            clock.addAndGet(500);
+            tailer.pollOnce();
+            assertThat(lines(out.resolve("metrics.jsonl"))).hasSize(2);
+            clock.addAndGet(600); // quiet for 1.1 s: the held step 2 goes out
+            tailer.pollOnce();
+            assertThat(lines(out.resolve("metrics.jsonl"))).hasSize(3);
+            assertThat(offsets.load().orElseThrow().sources().values().iterator().next().flushed()).isTrue();
+        }
+        append(log, "s:3 trl:10.7\n");
+        try (Tailer tailer = new Tailer(specs, options, new PrintDirSink(out, true), offsets, null, clock::get)) {
+            tailer.pollOnce();
+            clock.addAndGet(2000);
+            tailer.pollOnce();
+        }
+        List<String> steps = new ArrayList<>();
+        for (String line : lines(out.resolve("metrics.jsonl"))) {
+            steps.add(line.replaceAll(".*\"step\":(\\d+).*", "$1"));
+        }
+        assertThat(steps).containsExactly("0", "1", "2", "3");
+        assertThat(lines(out.resolve("events.jsonl"))).hasSize(1);
+    }
+
+    @Test
+    void withoutKafkaOrPrintDirTheCommandSaysWhatIsMissing() {
+        assertThat(tail("--format", "llmc", dir.resolve("x.log").toString())).isEqualTo(2);
+        assertThat(err()).contains("give --bootstrap-servers");
+    }
+}
