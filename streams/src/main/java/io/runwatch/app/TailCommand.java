@@ -3,6 +3,8 @@ package io.runwatch.app;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.runwatch.contract.InputParser;
+import io.runwatch.ingest.HfTrainerState;
+import io.runwatch.ingest.TrainerLogFormats;
 import io.runwatch.ingest.follow.OffsetFile;
 import io.runwatch.metrics.MetricsServer;
 import io.runwatch.metrics.TailMetrics;
@@ -12,7 +14,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -132,7 +133,19 @@ final class TailCommand implements Callable<Integer> {
             }
             specs.add(new Tailer.SourceSpec(file, file.toString(), id.get()));
         }
-        Map<String, String> kv = parseMap(map);
+        String canonical = TrainerLogFormats.canonical(format);
+        if (parsers == null && !TrainerLogFormats.NAMES.contains(canonical)) {
+            err.println("runwatch tail: unknown --format " + format + "; known: "
+                    + String.join(", ", TrainerLogFormats.NAMES));
+            return EXIT_STRICT;
+        }
+        Map<String, String> kv;
+        try {
+            kv = TrainerLogFormats.parseMap(map);
+        } catch (IllegalArgumentException e) {
+            err.println("runwatch tail: " + e.getMessage());
+            return EXIT_STRICT;
+        }
         Tailer.ParserFactory factory = parsers != null ? parsers : builtInParsers(kv);
         Tailer.HfStateReader hf = hfState != null ? hfState : builtInHfState();
         Path offsets = offsetsFile != null || printDir != null ? offsetsFile : defaultOffsetsFile(files.get(0));
@@ -145,7 +158,7 @@ final class TailCommand implements Callable<Integer> {
         try {
             Tailer.Sink sink = printDir != null ? new PrintDirSink(printDir, resuming)
                     : new KafkaTailSink(bootstrapServers, kafkaProperties());
-            tailer = new Tailer(specs, new Tailer.Options(format, factory, hf, strict, idleFlushMs,
+            tailer = new Tailer(specs, new Tailer.Options(canonical, factory, hf, strict, idleFlushMs,
                     reportIntervalS * 1000, err), sink, offsets == null ? null : new OffsetFile(offsets), metrics,
                     System::currentTimeMillis);
             if (httpPort != null) {
@@ -250,22 +263,6 @@ final class TailCommand implements Callable<Integer> {
         return stem;
     }
 
-    static Map<String, String> parseMap(String map) {
-        Map<String, String> out = new LinkedHashMap<>();
-        if (map == null || map.isBlank()) {
-            return out;
-        }
-        for (String pair : map.split(",")) {
-            int eq = pair.indexOf('=');
-            if (eq <= 0 || eq == pair.length() - 1) {
-                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new TailCommand()),
-                        "--map wants field=name pairs separated by commas, not '" + pair + "'");
-            }
-            out.put(pair.substring(0, eq).strip(), pair.substring(eq + 1).strip());
-        }
-        return out;
-    }
-
     static Path defaultOffsetsFile(Path firstFile) {
         Path absolute = firstFile.toAbsolutePath().normalize();
         Path dir = Files.isDirectory(absolute) ? absolute : absolute.getParent();
@@ -284,14 +281,10 @@ final class TailCommand implements Callable<Integer> {
 
     /** The parsers of package io.runwatch.ingest. */
     static Tailer.ParserFactory builtInParsers(Map<String, String> kvMap) {
-        return (format, runId) -> {
-            throw new IllegalArgumentException("no parser for --format " + format + " in this build");
-        };
+        return (format, runId) -> TrainerLogFormats.create(format, runId, kvMap);
     }
 
     static Tailer.HfStateReader builtInHfState() {
-        return (text, runId, afterStep) -> {
-            throw new IllegalArgumentException("no trainer_state.json reader in this build");
-        };
+        return HfTrainerState::records;
     }
 }

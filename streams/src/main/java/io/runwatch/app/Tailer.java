@@ -3,6 +3,7 @@ package io.runwatch.app;
 import io.runwatch.contract.InputParser;
 import io.runwatch.ingest.ContractRecord;
 import io.runwatch.ingest.LineOutcome;
+import io.runwatch.ingest.LineSplitter;
 import io.runwatch.ingest.TrainerLogParser;
 import io.runwatch.ingest.follow.FilePosition;
 import io.runwatch.ingest.follow.LogFollower;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.LongSupplier;
-import java.util.regex.Pattern;
 
 /**
  * The engine of {@code runwatch tail}: follows trainer logs (or {@code hf-state} output directories), turns their
@@ -59,7 +59,6 @@ import java.util.regex.Pattern;
  * file it is at-least-once (a kill between the file write and the offset write repeats that poll's records).
  */
 final class Tailer implements AutoCloseable {
-    private static final Pattern ANSI = Pattern.compile("\u001B\\[[0-9;?]*[ -/]*[@-~]");
     /** Read at most this much per file per poll, so one poll's transaction stays bounded on a large backlog. */
     private static final long MAX_BYTES_PER_POLL = 8L << 20;
 
@@ -147,10 +146,19 @@ final class Tailer implements AutoCloseable {
         for (SourceSpec spec : specs) {
             String id = spec.path().toAbsolutePath().normalize().toString();
             TailState.SourceState committed = state.source(id);
-            sources.add("hf-state".equals(options.format())
+            sources.add(isStateFile(options.format(), spec.path())
                     ? new HfStateSource(spec, id, committed)
                     : new FileSource(spec, id, committed));
         }
+    }
+
+    /**
+     * Whether a source is read as whole {@code trainer_state.json} files: always for {@code hf-state}; for
+     * {@code auto}, a directory or a file of that name (it is rewritten in place, never appended to).
+     */
+    static boolean isStateFile(String format, Path path) {
+        return "hf-state".equals(format) || "auto".equals(format) && (Files.isDirectory(path)
+                || path.getFileName() != null && path.getFileName().toString().equals("trainer_state.json"));
     }
 
     String tailerId() {
@@ -421,8 +429,7 @@ final class Tailer implements AutoCloseable {
                 parser.flush(); // flushed before the restart, and sent then
                 replayFlushPending = false;
             }
-            String text = line.text().indexOf('\u001B') >= 0 ? ANSI.matcher(line.text()).replaceAll("")
-                    : line.text();
+            String text = LineSplitter.clean(line.text());
             if (text.isBlank()) {
                 return;
             }

@@ -150,6 +150,35 @@ class TailCommandTest {
     }
 
     @Test
+    void theOutsideCheckFormWithTheRealParsersConvertsTheNanoGptNaNLogAndExitsZero() throws Exception {
+        Path log = Path.of(getClass().getResource("/trainlogs/raw/nanogpt_issue215_excerpt.txt").toURI());
+        Path out = dir.resolve("out");
+        int code = Main.commandLine().execute("tail", "--format", "auto", "--run", "nanogpt-issue215-gpt2-124M-fp16",
+                "--no-follow", "--print-dir", out.toString(), log.toString());
+        assertThat(code).isZero();
+        List<String> expected = lines(Path.of(getClass().getResource(
+                "/trainlogs/expected/nanogpt_issue215_fp16_nan.jsonl").toURI()));
+        List<String> metrics = lines(out.resolve("metrics.jsonl"));
+        assertThat(metrics).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.size(); i++) {
+            var want = io.runwatch.contract.Json.MAPPER.readTree(expected.get(i));
+            var got = io.runwatch.contract.Json.MAPPER.readTree(metrics.get(i));
+            assertThat(got.get("step").asLong()).isEqualTo(want.get("step").asLong());
+            assertThat(Double.valueOf(got.get("loss").asDouble())).isEqualTo(want.get("loss").asDouble());
+        }
+        assertThat(lines(out.resolve("events.jsonl"))).anyMatch(l -> l.contains("\"type\":\"start\""))
+                .anyMatch(l -> l.contains("\"type\":\"checkpoint\"") && l.contains("\"step\":3000"));
+    }
+
+    @Test
+    void anUnknownFormatOrABadMapIsAUsageError() {
+        assertThat(Main.commandLine().execute("tail", "--format", "nosuch", "--no-follow", "--print-dir",
+                dir.resolve("o").toString(), dir.resolve("x.log").toString())).isEqualTo(2);
+        assertThat(Main.commandLine().execute("tail", "--format", "kv", "--map", "loss", "--no-follow",
+                "--print-dir", dir.resolve("o").toString(), dir.resolve("x.log").toString())).isEqualTo(2);
+    }
+
+    @Test
     void withoutKafkaOrPrintDirTheCommandSaysWhatIsMissing() {
         assertThat(tail("--format", "llmc", dir.resolve("x.log").toString())).isEqualTo(2);
         assertThat(err()).contains("give --bootstrap-servers");
