@@ -164,7 +164,7 @@ class TailCommandTest {
             var want = io.runwatch.contract.Json.MAPPER.readTree(expected.get(i));
             var got = io.runwatch.contract.Json.MAPPER.readTree(metrics.get(i));
             assertThat(got.get("step").asLong()).isEqualTo(want.get("step").asLong());
-            assertThat(Double.valueOf(got.get("loss").asDouble())).isEqualTo(want.get("loss").asDouble());
+            assertThat(Double.valueOf(got.get("loss").asDouble())).isEqualTo(Double.valueOf(want.get("loss").asDouble()));
         }
         assertThat(lines(out.resolve("events.jsonl"))).anyMatch(l -> l.contains("\"type\":\"start\""))
                 .anyMatch(l -> l.contains("\"type\":\"checkpoint\"") && l.contains("\"step\":3000"));
