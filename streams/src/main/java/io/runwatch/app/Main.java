@@ -182,7 +182,8 @@ public final class Main implements Runnable {
             Service service = Service.start(options);
             Thread replay = new Thread(() -> {
                 try {
-                    new DemoReplay(service.bootstrapServers(), options.kafkaProperties(), stepsPerSecond).run();
+                    new DemoReplay(service.bootstrapServers(), options.kafkaProperties(), stepsPerSecond,
+                            options.dataDir.resolve("demo-logs")).run();
                 } catch (Exception e) {
                     System.err.println("runwatch demo: replay failed: " + e);
                 }
