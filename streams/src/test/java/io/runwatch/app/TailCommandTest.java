@@ -179,6 +179,97 @@ class TailCommandTest {
     }
 
     @Test
+    void hfStateFollowsAnOutputDirectorySendingOnlyEntriesNotSentYetAcrossCheckpointsAndRewrites() throws Exception {
+        Path output = Files.createDirectories(dir.resolve("hf-out"));
+        Path out = dir.resolve("out");
+        String entry = "{\"loss\": %s, \"grad_norm\": 1.0, \"learning_rate\": 1e-05, \"epoch\": 0.1, \"step\": %d}";
+        java.util.function.IntFunction<String> state = upTo -> {
+            StringBuilder b = new StringBuilder("{\n  \"global_step\": " + upTo + ",\n  \"log_history\": [\n");
+            for (int step = 10; step <= upTo; step += 10) {
+                b.append(step == 10 ? "" : ",\n").append(String.format(java.util.Locale.ROOT, entry, 2.0 - step / 1000.0,
+                        step));
+            }
+            return b.append("\n  ]\n}\n").toString();
+        };
+        Files.createDirectories(output.resolve("checkpoint-20"));
+        Files.writeString(output.resolve("checkpoint-20/trainer_state.json"), state.apply(20));
+        Path offsets = dir.resolve("hf.offsets");
+        String[] args = {"--format", "hf-state", "--run", "hf-run", "--no-follow", "--print-dir", out.toString(),
+                "--offsets-file", offsets.toString(), output.toString()};
+        assertThat(Main.commandLine().execute(prepend("tail", args))).isZero();
+        Files.createDirectories(output.resolve("checkpoint-40"));
+        Files.writeString(output.resolve("checkpoint-40/trainer_state.json"), state.apply(40));
+        Files.writeString(output.resolve("checkpoint-20/trainer_state.json"), state.apply(20)); // touched again
+        assertThat(Main.commandLine().execute(prepend("tail", args))).isZero();
+        List<String> steps = new ArrayList<>();
+        for (String line : lines(out.resolve("metrics.jsonl"))) {
+            steps.add(line.replaceAll(".*\"step\":(\\d+).*", "$1"));
+        }
+        assertThat(steps).containsExactly("10", "20", "30", "40");
+    }
+
+    private static String[] prepend(String first, String[] rest) {
+        String[] all = new String[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
+    }
+
+    @Test
+    void endOnExitSendsAnEndEventWhenTheTrainerProcessExitsAndStops() throws Exception {
+        Path log = dir.resolve("main.log");
+        append(log, "s:0 trl:11.0\ns:1 trl:10.9\n");
+        Process trainer = new ProcessBuilder("sleep", "1").start();
+        Path out = dir.resolve("out");
+        assertThat(tail("--format", "llmc", "--run", "R", "--print-dir", out.toString(), "--poll-interval-ms", "20",
+                "--end-on-exit", String.valueOf(trainer.pid()), log.toString())).isZero();
+        assertThat(trainer.isAlive()).isFalse();
+        assertThat(lines(out.resolve("metrics.jsonl"))).hasSize(2);
+        assertThat(lines(out.resolve("events.jsonl"))).last().asString()
+                .contains("\"type\":\"end\"", "\"step\":1", "\"status\":\"exited\"");
+        assertThat(err()).contains("exited; sending end events");
+    }
+
+    @Test
+    void theTailersOwnMetricsCountLinesPerFileRecordsAndBytesBehind() throws Exception {
+        Path log = dir.resolve("main.log");
+        append(log, "s:0 trl:11.0\ngarbage\ns:1 trl:10.9\ns:2 tr"); // 6 bytes of a line to come
+        var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        Tailer.Options options = new Tailer.Options("llmc", (f, run) -> new LlmcTestParser(run), null, false, 1000,
+                60_000, new PrintStream(stderr, true, StandardCharsets.UTF_8));
+        try (Tailer tailer = new Tailer(List.of(new Tailer.SourceSpec(log, "main.log", "R")), options,
+                new PrintDirSink(dir.resolve("out"), false), null, new io.runwatch.metrics.TailMetrics(registry),
+                () -> 1_796_540_000_000L)) {
+            tailer.pollOnce();
+        }
+        assertThat(registry.scrape()).contains(
+                "runwatch_tail_lines_read_total{file=\"main.log\"} 3.0",
+                "runwatch_tail_lines_parsed_total{file=\"main.log\"} 2.0",
+                "runwatch_tail_lines_unparsed_total{file=\"main.log\"} 1.0",
+                "runwatch_tail_records_sent_total{topic=\"runwatch.metrics\"} 1.0",
+                "runwatch_tail_records_sent_total{topic=\"runwatch.events\"} 1.0",
+                "runwatch_tail_bytes_behind{file=\"main.log\"} 6.0",
+                "runwatch_tail_last_record_timestamp_seconds 1.79654E9",
+                "runwatch_tail_last_poll_timestamp_seconds 1.79654E9");
+    }
+
+    @Test
+    void tailHasHelpAndItsFlagsHaveEnvironmentTwins() {
+        java.io.StringWriter help = new java.io.StringWriter();
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new java.io.PrintWriter(help));
+        assertThat(cli.execute("tail", "--help")).isZero();
+        assertThat(help.toString()).contains("Usage: runwatch tail", "--no-follow", "--print-dir", "--strict",
+                "--end-on-exit", "--offsets-file", "--run-from", "--map");
+        CommandLine withEnv = new CommandLine(new Main()).setDefaultValueProvider(new Main.EnvironmentDefaults(
+                java.util.Map.of("RUNWATCH_BOOTSTRAP_SERVERS", "kafka:9092", "RUNWATCH_FORMAT", "megatron")));
+        TailCommand tail = withEnv.parseArgs("tail", "x.log").subcommand().commandSpec().commandLine().getCommand();
+        assertThat(tail.bootstrapServers).isEqualTo("kafka:9092");
+        assertThat(tail.format).isEqualTo("megatron");
+    }
+
+    @Test
     void withoutKafkaOrPrintDirTheCommandSaysWhatIsMissing() {
         assertThat(tail("--format", "llmc", dir.resolve("x.log").toString())).isEqualTo(2);
         assertThat(err()).contains("give --bootstrap-servers");
