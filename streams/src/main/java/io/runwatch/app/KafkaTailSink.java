@@ -88,7 +88,12 @@ final class KafkaTailSink implements Tailer.Sink {
                 new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : TOPICS) {
-                for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(60))) {
+                List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(60));
+                if (infos == null || infos.isEmpty()) {
+                    throw new IllegalStateException("topic " + topic + " does not exist at " + bootstrapServers
+                            + ": start runwatch once (it creates its topics) or create it");
+                }
+                for (PartitionInfo info : infos) {
                     partitions.add(new TopicPartition(topic, info.partition()));
                 }
             }

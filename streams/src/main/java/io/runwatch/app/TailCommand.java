@@ -178,6 +178,11 @@ final class TailCommand implements Callable<Integer> {
         } catch (Tailer.StrictViolation e) {
             err.println("runwatch tail: " + e.getMessage());
             return EXIT_STRICT;
+        } catch (IllegalStateException | org.apache.kafka.common.KafkaException e) {
+            // Kafka unreachable or refusing: what was committed stands; a restart resumes exactly there.
+            err.println("runwatch tail: stopped: " + e.getMessage()
+                    + (e.getCause() != null ? " (" + e.getCause().getMessage() + ")" : ""));
+            return 1;
         } finally {
             if (tailer != null) {
                 tailer.reportUnparsed(true);
