@@ -51,4 +51,14 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAPackage("io.runwatch.app..")
                 .check(classes);
     }
+
+    @Test
+    void theTrainerLogParsersKnowNothingOfKafkaOrTheShell() {
+        // Parsers are pure text → contract records; the tailer, producer and commands wrap them from outside.
+        noClasses().that().resideInAPackage("io.runwatch.ingest..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.runwatch.topology..", "io.runwatch.app..",
+                        "io.runwatch.metrics..", "org.apache.kafka..", "io.micrometer..", "io.prometheus..",
+                        "picocli..")
+                .check(classes);
+    }
 }

@@ -13,8 +13,9 @@ import java.util.regex.Pattern;
 /**
  * fairseq and metaseq progress lines: {@code | INFO | train_inner | {"epoch": 1, "loss": "16.475", ...,
  * "num_updates": "1", "lr": "2e-05", "gnorm": "20.751", "loss_scale": "4", ...}} (values are strings), the older
- * {@code | train_inner | epoch 001:  1 / 50000 loss=16.264, ppl=78675.2, ..., num_updates=1, ...} and their
- * {@code | valid |} twins.
+ * {@code | train_inner | epoch 001:  1 / 50000 loss=16.264, ppl=78675.2, ..., num_updates=1, ...}, the same
+ * through fairseq-hydra-train's logger ({@code [2021-03-08 12:31:36,123][train_inner][INFO] - {...}}) and their
+ * {@code valid} twins.
  *
  * <ul>
  *   <li>Step: {@code num_updates}. {@code loss} is in bits (ppl = 2^loss): × ln 2 → nats; so is the validation
@@ -44,30 +45,26 @@ final class FairseqParser extends LineParser {
 
     @Override
     protected boolean parse(String line, String label, List<ContractRecord> out) {
-        int inner = line.indexOf("| train_inner |");
+        // "| INFO | train_inner | {...}" (fairseq-train, metaseq) or "[...][train_inner][INFO] - {...}" (hydra).
+        int inner = loggerEnd(line, "train_inner");
         if (inner >= 0) {
-            Map<String, String> fields = fields(line.substring(inner + 15));
+            Map<String, String> fields = fields(line.substring(inner));
             return fields != null && trainInner(fields, label, out);
         }
-        int valid = line.indexOf("| valid");
-        if (valid >= 0 && line.indexOf('|', valid + 2) > 0) {
-            int bar = line.indexOf('|', valid + 2);
-            String subset = line.substring(valid + 2, bar).trim();
-            if (!subset.startsWith("valid")) {
-                return false;
-            }
-            Map<String, String> fields = fields(line.substring(bar + 1));
+        int valid = loggerEnd(line, "valid");
+        if (valid >= 0) {
+            Map<String, String> fields = fields(line.substring(valid));
             if (fields == null) {
                 return false;
             }
             long step = Num.step(first(fields, "valid_num_updates", "num_updates"));
             Double bits = Num.parse(first(fields, "valid_loss", "loss"));
-            if (step >= 0 && bits != null && subset.equals("valid")) {
+            if (step >= 0 && bits != null) {
                 validation(step, bits * LN2, out);
             }
             return true;
         }
-        if (line.contains("| train |")) {
+        if (loggerEnd(line, "train") >= 0) {
             return true; // the epoch summary repeats the interval averages
         }
         if (line.contains("gradient overflow detected")) {
@@ -86,6 +83,20 @@ final class FairseqParser extends LineParser {
             return true;
         }
         return false;
+    }
+
+    /** Where the message of logger {@code name} starts, for {@code | name |} and hydra's {@code [name][LEVEL] - }. */
+    static int loggerEnd(String line, String name) {
+        int bar = line.indexOf("| " + name + " |");
+        if (bar >= 0) {
+            return bar + name.length() + 4;
+        }
+        int bracket = line.indexOf("[" + name + "][");
+        if (bracket >= 0) {
+            int dash = line.indexOf("] - ", bracket + name.length() + 2);
+            return dash < 0 ? -1 : dash + 4;
+        }
+        return -1;
     }
 
     private boolean trainInner(Map<String, String> f, String label, List<ContractRecord> out) {

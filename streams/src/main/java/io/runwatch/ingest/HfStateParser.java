@@ -32,7 +32,8 @@ final class HfStateParser implements TrainerLogParser {
             return LineOutcome.unparsed();
         }
         String text = LineSplitter.clean(line);
-        if (document.length() == 0 && !text.stripLeading().startsWith("{")) {
+        char first = firstNonSpace(text);
+        if (document.length() == 0 && first != '{') {
             return LineOutcome.unparsed();
         }
         if (document.length() + text.length() > MAX_DOCUMENT_CHARS) {
@@ -40,7 +41,7 @@ final class HfStateParser implements TrainerLogParser {
             return LineOutcome.unparsed();
         }
         document.append(text).append('\n');
-        if (text.equals("}") || text.stripLeading().startsWith("{") && text.stripTrailing().endsWith("}")) {
+        if (text.equals("}") || first == '{' && lastNonSpace(text) == '}') {
             HfTrainerState.Read read = HfTrainerState.read(document.toString(), run, sentStep);
             if (read.ok()) {
                 document.setLength(0);
@@ -67,5 +68,23 @@ final class HfStateParser implements TrainerLogParser {
         List<ContractRecord> records = new ArrayList<>(read.records());
         sentStep = Math.max(sentStep, read.newestStep());
         return records;
+    }
+
+    private static char firstNonSpace(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (!Character.isWhitespace(s.charAt(i))) {
+                return s.charAt(i);
+            }
+        }
+        return 0;
+    }
+
+    private static char lastNonSpace(String s) {
+        for (int i = s.length() - 1; i >= 0; i--) {
+            if (!Character.isWhitespace(s.charAt(i))) {
+                return s.charAt(i);
+            }
+        }
+        return 0;
     }
 }

@@ -18,7 +18,9 @@ final class KvParser extends LineParser {
     /** The contract field → the names trainers commonly print it under, tried in order. */
     static final Map<String, List<String>> DEFAULT_SOURCES = defaults();
 
-    private static final Pattern PAIR = Pattern.compile("([A-Za-z_][\\w/.\\-]*)\\s*[:=]\\s*([^\\s,;|\\]\\)]+)");
+    /** {@code name: value} or {@code name=value}; a comma inside a value only as a thousands separator. */
+    private static final Pattern PAIR = Pattern.compile(
+            "([A-Za-z_][\\w/.\\-]*)\\s*[:=]\\s*((?:[^\\s,;|\\]\\)]|,(?=\\d{3}(?!\\d)))+)");
 
     private final Map<String, List<String>> sources;
 
@@ -77,7 +79,7 @@ final class KvParser extends LineParser {
             for (String source : field.getValue()) {
                 String value = pairs.get(source);
                 if (value != null) {
-                    Double v = field.getKey().equals("step_time_s") ? Num.seconds(value, 1) : Num.parse(value);
+                    Double v = field.getKey().equals("step_time_s") ? Num.seconds(value, false) : Num.parse(value);
                     metric.put(field.getKey(), v);
                     break;
                 }

@@ -1,8 +1,8 @@
 package io.runwatch.ingest;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -19,7 +19,9 @@ public final class LineSplitter {
     /** A line longer than this is cut here (a runaway progress bar must not grow the pending buffer forever). */
     public static final int MAX_LINE_BYTES = 1 << 20;
 
-    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    /** The unterminated line so far (not a ByteArrayOutputStream: its synchronized size() in the byte loop cost). */
+    private byte[] pending = new byte[256];
+    private int pendingLength;
     private boolean lastWasCarriageReturn;
     private long fedBytes;
 
@@ -28,29 +30,43 @@ public final class LineSplitter {
         List<String> lines = new ArrayList<>();
         int lineStart = off;
         int end = off + len;
+        int room = MAX_LINE_BYTES - pendingLength;
         for (int i = off; i < end; i++) {
             byte b = bytes[i];
             if (b == '\n' || b == '\r') {
-                boolean secondHalfOfCrlf = b == '\n' && lastWasCarriageReturn && i == lineStart
-                        && pending.size() == 0;
+                boolean secondHalfOfCrlf = b == '\n' && lastWasCarriageReturn && i == lineStart && pendingLength == 0;
                 lastWasCarriageReturn = b == '\r';
                 if (!secondHalfOfCrlf) {
-                    pending.write(bytes, lineStart, i - lineStart);
-                    emit(lines);
+                    if (pendingLength == 0) {
+                        add(lines, new String(bytes, lineStart, i - lineStart, StandardCharsets.UTF_8));
+                    } else {
+                        append(bytes, lineStart, i - lineStart);
+                        emit(lines);
+                    }
                 }
                 lineStart = i + 1;
+                room = MAX_LINE_BYTES;
             } else {
                 lastWasCarriageReturn = false;
-                if (pending.size() + (i - lineStart) >= MAX_LINE_BYTES) {
-                    pending.write(bytes, lineStart, i - lineStart);
+                if (i - lineStart >= room) {
+                    append(bytes, lineStart, i - lineStart);
                     emit(lines);
                     lineStart = i;
+                    room = MAX_LINE_BYTES;
                 }
             }
         }
-        pending.write(bytes, lineStart, end - lineStart);
+        append(bytes, lineStart, end - lineStart);
         fedBytes += len;
         return lines;
+    }
+
+    private void append(byte[] bytes, int off, int len) {
+        if (pendingLength + len > pending.length) {
+            pending = Arrays.copyOf(pending, Math.max(pending.length * 2, pendingLength + len));
+        }
+        System.arraycopy(bytes, off, pending, pendingLength, len);
+        pendingLength += len;
     }
 
     /** Feeds text (already decoded); the same rules. */
@@ -61,12 +77,12 @@ public final class LineSplitter {
 
     /** Bytes handed out as complete lines (including their terminators) since this splitter was created. */
     public long consumedBytes() {
-        return fedBytes - pending.size();
+        return fedBytes - pendingLength;
     }
 
     /** Bytes of the unterminated last line held back. */
     public int pendingBytes() {
-        return pending.size();
+        return pendingLength;
     }
 
     /**
@@ -80,8 +96,16 @@ public final class LineSplitter {
     }
 
     private void emit(List<String> lines) {
-        String line = clean(new String(pending.toByteArray(), StandardCharsets.UTF_8));
-        pending.reset();
+        String text = new String(pending, 0, pendingLength, StandardCharsets.UTF_8);
+        pendingLength = 0;
+        if (pending.length > 1 << 16) {
+            pending = new byte[256]; // one huge line must not pin its buffer
+        }
+        add(lines, text);
+    }
+
+    private static void add(List<String> lines, String text) {
+        String line = clean(text);
         if (!line.isBlank()) {
             lines.add(line);
         }

@@ -18,6 +18,10 @@ final class LlmcParser extends LineParser {
     private static final Pattern MAIN_FIELD = Pattern.compile("\\b(lr|norm):(\\S+)");
     static final Pattern STDOUT = Pattern.compile("^step\\s+(\\d+)/(\\d+)\\s*\\|\\s*loss ");
     private static final Pattern STDOUT_VAL = Pattern.compile("^val loss (\\S+)");
+    /** Older llm.c: {@code step 1/74: train loss 4.367631 norm 1.7315 lr 3.00e-04 (4123.45 ms, 127 tok/s)}, and the
+     * CPU reference {@code step 3: train loss 4.2 (took 1234.5 ms)}. */
+    static final Pattern OLD_STDOUT = Pattern.compile("^step\\s+(\\d+)(?:/\\d+)?: train loss ([^\\s,]+)"
+            + "(?: norm (\\S+))?(?: lr (\\S+))?\\s*\\((?:took )?([\\d.]+) ms(?:, ([\\d.]+) tok/s)?\\)");
 
     LlmcParser(String run, ZoneId zone) {
         super(run, zone);
@@ -55,6 +59,19 @@ final class LlmcParser extends LineParser {
         Matcher stdout = STDOUT.matcher(line);
         if (stdout.find()) {
             return stdoutStep(line, Long.parseLong(stdout.group(1)), label, out);
+        }
+        Matcher old = OLD_STDOUT.matcher(line);
+        if (old.find()) {
+            Metric m = new Metric(Long.parseLong(old.group(1))).put("loss", Num.parse(old.group(2)));
+            m.put("grad_norm", Num.parse(old.group(3)));
+            m.put("lr", Num.parse(old.group(4)));
+            m.put("step_time_s", Num.seconds(old.group(5), true));
+            m.put("tokens_per_s", Num.parse(old.group(6)));
+            if (!m.has("loss")) {
+                return false;
+            }
+            step(m, label, out);
+            return true;
         }
         Matcher val = STDOUT_VAL.matcher(line);
         if (val.find()) {

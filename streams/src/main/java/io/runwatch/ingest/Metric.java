@@ -1,16 +1,17 @@
 package io.runwatch.ingest;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.runwatch.contract.InputParser;
-import io.runwatch.contract.Json;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.Arrays;
 
 /** One metrics record being assembled from a line: contract fields first, extras after, absent values left out. */
 final class Metric {
     final long step;
-    private final Map<String, Double> numbers = new LinkedHashMap<>();
-    private final Map<String, String> texts = new LinkedHashMap<>(1);
+    /** Field names and values in insertion order; a record has a dozen fields at most, so a scan beats hashing. */
+    private String[] names = new String[12];
+    private Double[] values = new Double[12];
+    private int size;
+    private String textName;
+    private String textValue;
     String time;
 
     Metric(long step) {
@@ -19,49 +20,70 @@ final class Metric {
 
     /** Sets {@code name} unless {@code value} is null (a placeholder or an unreadable number). */
     Metric put(String name, Double value) {
-        if (value != null) {
-            numbers.put(name, value);
+        if (value == null) {
+            return this;
         }
+        int i = indexOf(name);
+        if (i >= 0) {
+            values[i] = value;
+            return this;
+        }
+        if (size == names.length) {
+            names = Arrays.copyOf(names, size * 2);
+            values = Arrays.copyOf(values, size * 2);
+        }
+        names[size] = name;
+        values[size++] = value;
         return this;
     }
 
     Metric putIfAbsent(String name, Double value) {
-        if (value != null) {
-            numbers.putIfAbsent(name, value);
-        }
-        return this;
+        return indexOf(name) >= 0 ? this : put(name, value);
     }
 
+    /** One text field (HF's {@code step_source}). */
     Metric text(String name, String value) {
-        texts.put(name, value);
+        textName = name;
+        textValue = value;
         return this;
     }
 
     Double get(String name) {
-        return numbers.get(name);
+        int i = indexOf(name);
+        return i < 0 ? null : values[i];
     }
 
     boolean has(String name) {
-        return numbers.containsKey(name);
-    }
-
-    Double remove(String name) {
-        return numbers.remove(name);
+        return indexOf(name) >= 0;
     }
 
     boolean isEmpty() {
-        return numbers.isEmpty();
+        return size == 0;
+    }
+
+    private int indexOf(String name) {
+        for (int i = 0; i < size; i++) {
+            if (names[i].equals(name)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     ContractRecord toRecord(String run) {
-        ObjectNode node = Json.MAPPER.createObjectNode();
-        node.put("run", run);
-        node.put("step", step);
-        if (time != null) {
-            node.put("time", time);
-        }
-        numbers.forEach(node::put);
-        texts.forEach(node::put);
-        return new ContractRecord(InputParser.Kind.METRICS, run, step, Records.write(node));
+        // Streamed through Jackson's generator (no tree): this is the per-record hot path of a backfill.
+        return new ContractRecord(InputParser.Kind.METRICS, run, step, Records.writeObject(g -> {
+            g.writeStringField("run", run);
+            g.writeNumberField("step", step);
+            if (time != null) {
+                g.writeStringField("time", time);
+            }
+            for (int i = 0; i < size; i++) {
+                g.writeNumberField(names[i], values[i]);
+            }
+            if (textName != null) {
+                g.writeStringField(textName, textValue);
+            }
+        }));
     }
 }

@@ -55,7 +55,7 @@ final class ModdedNanoGptParser extends LineParser {
                     val = Num.parse(value);
                     any = true;
                 }
-                case "train_time" -> m.put("train_time_s", Num.seconds(value, 1e-3));
+                case "train_time" -> m.put("train_time_s", Num.seconds(value, true));
                 case "tokens seen" -> m.put("tokens", Num.parse(value));
                 default -> {
                 }

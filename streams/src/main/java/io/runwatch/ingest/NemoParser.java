@@ -25,7 +25,6 @@ import java.util.regex.Pattern;
  * </ul>
  */
 final class NemoParser extends LineParser {
-    private static final Pattern BAR_PAIR = Pattern.compile("([A-Za-z_][\\w/.\\-]*)=([^,\\]\\s]+)");
     private static final Pattern COUNTER = Pattern.compile("\\|\\s*(\\d+)/(?:\\d+|\\?)\\s*\\[");
     private static final Pattern BAR = Pattern.compile("\\d+%\\||\\|\\s*\\d+/(?:\\d+|\\?)\\s*\\[");
     private static final Pattern TEXT_LOGGER = Pattern.compile("Training epoch \\d+, iteration \\d+/\\d+\\s*\\|");
@@ -58,12 +57,17 @@ final class NemoParser extends LineParser {
             return true;
         }
         if (line.contains("global_step=") || line.contains("reduced_train_loss=")) {
+            // The postfix "[59:12<..., 18.79s/it, loss=7.75, train_step_timing in s=1.2, global_step=188.0]":
+            // items split on ", ", keys may hold spaces.
             int open = line.lastIndexOf('[');
+            int close = line.lastIndexOf(']');
+            String postfix = line.substring(Math.max(0, open + 1), close > open ? close : line.length());
             Map<String, String> fields = new LinkedHashMap<>();
-            Matcher pair = BAR_PAIR.matcher(line);
-            pair.region(Math.max(0, open), line.length());
-            while (pair.find()) {
-                fields.put(pair.group(1), pair.group(2));
+            for (String item : postfix.split(", ")) {
+                int eq = item.lastIndexOf('=');
+                if (eq > 0) {
+                    fields.put(item.substring(0, eq).trim(), item.substring(eq + 1).trim());
+                }
             }
             Matcher counter = COUNTER.matcher(line);
             long barStep = counter.find() ? Long.parseLong(counter.group(1)) - 1 : -1;

@@ -25,10 +25,13 @@ final class Num {
         if (start >= end) {
             return null;
         }
-        String s = text.substring(start, end);
-        Double special = nonFinite(s);
-        if (special != null) {
-            return special;
+        String s = start == 0 && end == text.length() ? text : text.substring(start, end);
+        char first = s.charAt(0);
+        if (!(first >= '0' && first <= '9' || first == '.')) {
+            Double special = nonFinite(s);
+            if (special != null) {
+                return special;
+            }
         }
         double multiplier = 1;
         char last = s.charAt(s.length() - 1);
@@ -68,22 +71,22 @@ final class Num {
         return v.longValue();
     }
 
-    /** A duration in seconds from {@code 285ms}, {@code 22.151s}, {@code 1.2 s}; a bare number uses {@code bareUnitS}. */
-    static Double seconds(String text, double bareUnitS) {
+    /** A duration in seconds from {@code 285ms}, {@code 22.151s}, {@code 1.2 s}; a bare number is ms if {@code bareIsMs}. */
+    static Double seconds(String text, boolean bareIsMs) {
         if (text == null) {
             return null;
         }
         String s = text.trim();
-        double unit = bareUnitS;
+        boolean ms = bareIsMs;
         if (s.endsWith("ms")) {
-            unit = 1e-3;
+            ms = true;
             s = s.substring(0, s.length() - 2);
         } else if (s.endsWith("s")) {
-            unit = 1;
+            ms = false;
             s = s.substring(0, s.length() - 1);
         }
         Double v = parse(s);
-        return v == null ? null : v * unit;
+        return v == null ? null : ms ? v / 1000.0 : v;
     }
 
     private static Double nonFinite(String s) {

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * and not sent. Thousands separators are read. Checkpoints: a save naming {@code stepN}.
  */
 final class OlmoParser extends LineParser {
-    static final Pattern HEADER = Pattern.compile("\\[step=(\\d+)(?:/\\d+)?(?:,\\s*epoch=\\d+)?\\]");
+    static final Pattern HEADER = Pattern.compile("\\[step=(\\d+)(?:/\\d+)?(?:,[^\\]=]+=[^\\]]*)*\\]");
     private static final Pattern METRIC = Pattern.compile("^\\s+([^=\\s][^=]*)=(\\S+)\\s*$");
     private static final Pattern SAVE = Pattern.compile("(?:[Ss]aving|[Ss]aved).*checkpoint.*?step(\\d+)");
 

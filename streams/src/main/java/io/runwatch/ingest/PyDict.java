@@ -14,10 +14,7 @@ final class PyDict {
 
     /** The pairs of the first {@code {'...} dict in {@code line}, or null if there is none or it is not closed. */
     static Map<String, String> parse(String line) {
-        int start = line.indexOf("{'");
-        if (start < 0) {
-            start = line.indexOf("{\"");
-        }
+        int start = line.indexOf("{'"); // a Python repr: str keys are single-quoted (JSON lines are not this format)
         if (start < 0) {
             return null;
         }

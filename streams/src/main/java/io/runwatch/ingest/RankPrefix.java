@@ -33,8 +33,20 @@ final class RankPrefix {
         return new Split(label, rest);
     }
 
+    /** Every prefix ends in {@code ]:}, {@code >:} or {@code ": "} near the start: most lines are rejected here. */
     private static boolean mayStartPrefix(String s) {
         char c = s.charAt(0);
-        return c == '[' || c == ' ' || Character.isLetterOrDigit(c);
+        if (!(c == '[' || c == ' ' || Character.isLetterOrDigit(c))) {
+            return false;
+        }
+        int head = Math.min(s.length(), 96);
+        for (int i = 1; i < head; i++) {
+            char d = s.charAt(i);
+            if (d == ':' && (s.charAt(i - 1) == ']' || s.charAt(i - 1) == '>' || i + 1 < s.length()
+                    && s.charAt(i + 1) == ' ')) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -115,7 +115,7 @@ public final class TrainerLogFormats {
                 || line.contains("global_step=") && line.contains("%|")) {
             return "nemo";
         }
-        if (line.contains("| train_inner |") || line.contains("| valid | {")) {
+        if (line.contains("| train_inner |") || line.contains("[train_inner][") || line.contains("| valid | {")) {
             return "fairseq";
         }
         if (NanotronParser.ITERATION.matcher(line).find()) {
@@ -140,7 +140,8 @@ public final class TrainerLogFormats {
                 || NanoGptParser.EVAL.matcher(line).find()) {
             return "nanogpt";
         }
-        if (LlmcParser.MAIN_LOG.matcher(line).find() || LlmcParser.STDOUT.matcher(line).find()) {
+        if (LlmcParser.MAIN_LOG.matcher(line).find() || LlmcParser.STDOUT.matcher(line).find()
+                || LlmcParser.OLD_STDOUT.matcher(line).find()) {
             return "llmc";
         }
         if (line.startsWith("step:") && MNG.matcher(line).find()) {

@@ -26,7 +26,7 @@ import java.util.zip.GZIPInputStream;
  * {@link #main} it also prints the per-format table and measures parsing speed on a ~100 MB backfill made by
  * concatenating each log (a temp file, deleted afterwards):
  * <pre>mvn -B -o -q -pl streams test-compile exec:java -Dexec.mainClass=io.runwatch.ingest.ParserConformance \
- *     -Dexec.classpathScope=test [-Dexec.args="--backfill-mb 100"]</pre>
+ *     -Dexec.classpathScope=test [-Dexec.args="--backfill-mb 100 --formats megatron,hf"]</pre>
  *
  * <p>Records are compared as groups: consecutive records of one step are one step (a validation result sent after its
  * step's record is part of that step), and the emitted steps must follow the expected ones in order, rewinds
@@ -263,9 +263,12 @@ public final class ParserConformance {
 
     public static void main(String[] args) throws IOException {
         int backfillMb = 100;
+        List<String> only = List.of();
         for (int i = 0; i + 1 < args.length; i++) {
             if (args[i].equals("--backfill-mb")) {
                 backfillMb = Integer.parseInt(args[i + 1]);
+            } else if (args[i].equals("--formats")) {
+                only = List.of(args[i + 1].split(","));
             }
         }
         List<Case> cases = cases();
@@ -291,11 +294,15 @@ public final class ParserConformance {
             return;
         }
         System.out.printf(Locale.ROOT, "%nbackfill: each format's largest log concatenated to ~%d MB, read from a "
-                + "temp file in 1 MB chunks through LineSplitter and the format's parser%n", backfillMb);
-        System.out.printf(Locale.ROOT, "%-15s %-44s %8s %11s %9s %12s %8s%n", "format", "source", "MB", "lines",
-                "records", "lines/s", "seconds");
+                + "temp file in 1 MB chunks through LineSplitter and the format's parser, one thread. cpu = that "
+                + "thread's CPU time (the machine is shared: wall time includes waiting for a core); lines/s by cpu%n",
+                backfillMb);
+        System.out.printf(Locale.ROOT, "%-15s %-40s %7s %10s %9s %11s %8s %8s %8s%n", "format", "source", "MB", "lines",
+                "records", "lines/s", "cpu s", "wall s", "MB/cpu-s");
         for (Map.Entry<String, Case> e : backfillSource.entrySet()) {
-            backfill(e.getKey(), e.getValue(), backfillMb);
+            if (only.isEmpty() || only.contains(e.getKey())) {
+                backfill(e.getKey(), e.getValue(), backfillMb);
+            }
         }
     }
 
@@ -315,6 +322,8 @@ public final class ParserConformance {
             byte[] buffer = new byte[1 << 20];
             long lines = 0;
             long records = 0;
+            java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+            long cpuStart = threads.getCurrentThreadCpuTime();
             long start = System.nanoTime();
             try (InputStream in = Files.newInputStream(file)) {
                 int n;
@@ -327,8 +336,10 @@ public final class ParserConformance {
             }
             records += parser.flush().size();
             double seconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf(Locale.ROOT, "%-15s %-44s %8.1f %11d %9d %12.0f %8.2f%n", format, c.name(),
-                    bytes / 1048576.0, lines, records, lines / seconds, seconds);
+            double cpu = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
+            System.out.printf(Locale.ROOT, "%-15s %-40s %7.1f %10d %9d %11.0f %8.2f %8.2f %8.1f%n", format,
+                    c.name().length() > 40 ? c.name().substring(0, 40) : c.name(), bytes / 1048576.0, lines, records,
+                    lines / cpu, cpu, seconds, bytes / 1048576.0 / cpu);
         } finally {
             Files.deleteIfExists(file);
         }
