@@ -155,6 +155,7 @@ final class TailCommand implements Callable<Integer> {
         MetricsServer http = null;
         CountDownLatch done = new CountDownLatch(1);
         Tailer tailer = null;
+        boolean strictViolation = false;
         try {
             Tailer.Sink sink = printDir != null ? new PrintDirSink(printDir, resuming)
                     : new KafkaTailSink(bootstrapServers, kafkaProperties());
@@ -176,6 +177,7 @@ final class TailCommand implements Callable<Integer> {
             }
             return 0;
         } catch (Tailer.StrictViolation e) {
+            strictViolation = true;
             err.println("runwatch tail: " + e.getMessage());
             return EXIT_STRICT;
         } catch (IllegalStateException | org.apache.kafka.common.KafkaException e) {
@@ -184,10 +186,13 @@ final class TailCommand implements Callable<Integer> {
                     + (e.getCause() != null ? " (" + e.getCause().getMessage() + ")" : ""));
             return 1;
         } finally {
-            if (tailer != null) {
+            if (tailer != null && !strictViolation) {
                 tailer.reportUnparsed(true);
                 tailer.summary().forEach(line -> err.println("runwatch tail: " + line));
                 tailer.close();
+            }
+            if (tailer != null && strictViolation) {
+                tailer.close(); // the violation is the whole report: one line
             }
             if (http != null) {
                 http.close();
