@@ -17,10 +17,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code java -jar runwatch.jar COMMAND}: run, demo, backtest. Every flag has a RUNWATCH_<FLAG> twin. */
+/** {@code java -jar runwatch.jar COMMAND}: run, demo, backtest, tail. Every flag has a RUNWATCH_<FLAG> twin. */
 @Command(name = "runwatch", mixinStandardHelpOptions = true, version = "runwatch 0.1.0",
         description = "Streaming monitor for large-model training runs.",
-        subcommands = {Main.RunCommand.class, Main.DemoCommand.class, BacktestCommand.class,
+        subcommands = {Main.RunCommand.class, Main.DemoCommand.class, BacktestCommand.class, TailCommand.class,
                 ImportEvalsCommand.class})
 public final class Main implements Runnable {
 
@@ -282,7 +282,8 @@ public final class Main implements Runnable {
             Service service = Service.start(options);
             Thread replay = new Thread(() -> {
                 try {
-                    new DemoReplay(service.bootstrapServers(), options.kafkaProperties(), stepsPerSecond).run();
+                    new DemoReplay(service.bootstrapServers(), options.kafkaProperties(), stepsPerSecond,
+                            options.dataDir.resolve("demo-logs")).run();
                 } catch (Exception e) {
                     System.err.println("runwatch demo: replay failed: " + e);
                 }
