@@ -6,7 +6,10 @@ import io.runwatch.contract.InputParser;
 import io.runwatch.ingest.HfTrainerState;
 import io.runwatch.ingest.TrainerLogFormats;
 import io.runwatch.ingest.follow.OffsetFile;
+import io.runwatch.health.HealthCheck;
+import io.runwatch.health.HealthReport;
 import io.runwatch.metrics.MetricsServer;
+import io.runwatch.metrics.WebConfig;
 import io.runwatch.metrics.TailMetrics;
 import java.io.IOException;
 import java.io.InputStream;
@@ -163,8 +166,12 @@ final class TailCommand implements Callable<Integer> {
                     reportIntervalS * 1000, err), sink, offsets == null ? null : new OffsetFile(offsets), metrics,
                     System::currentTimeMillis);
             if (httpPort != null) {
-                http = new MetricsServer(httpHost, httpPort, registry,
-                        () -> new MetricsServer.Health(true, "tailing " + specs.size() + " file(s)"));
+                long startedMs = System.currentTimeMillis();
+                String tailing = "tailing " + specs.size() + " file(s)";
+                // The tailer's own progress is on /metrics (last poll, bytes behind); health says the process is up.
+                http = new MetricsServer(httpHost, httpPort, registry, () -> new HealthReport(
+                        System.currentTimeMillis(), List.of(new HealthCheck("tailer_running", true, tailing,
+                        startedMs)), List.of()), WebConfig.none());
                 err.println("runwatch tail: metrics at http://" + httpHost + ":" + http.port() + "/metrics");
             }
             err.printf("runwatch tail: %d file(s) as %s -> %s (tailer %s%s)%n", specs.size(), format,
