@@ -5,7 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.runwatch.config.Settings;
 import io.runwatch.metrics.MetricsServer;
 import io.runwatch.metrics.RunwatchMetrics;
-import io.runwatch.topology.DeadLetterOnProcessingError;
+import io.runwatch.topology.ErrorHandlers;
 import io.runwatch.topology.RunwatchTopology;
 import io.runwatch.topology.Topics;
 import java.io.IOException;
@@ -68,7 +68,7 @@ public final class RunwatchApp implements AutoCloseable {
         StreamsBuilder builder = new StreamsBuilder();
         RunwatchTopology.build(builder, settings, metrics, RunwatchTopology.Mode.LIVE);
         Properties props = streamsProperties(settings, options);
-        DeadLetterOnProcessingError.install(props, metrics);
+        ErrorHandlers.install(props, settings, metrics);
         KafkaStreams streams = new KafkaStreams(builder.build(props), props);
         streams.setStateListener((now, before) -> {
             LOG.info("Kafka Streams state {} -> {}", before, now);

@@ -56,6 +56,11 @@ public final class Settings {
             "Replication factor of the topics runwatch creates.");
     public static final Setting MAX_RECORD_BYTES = integer("input.max.record.bytes", 1_048_576, 64, 100_000_000,
             "Input records larger than this go to the dead-letter topic.");
+    public static final Setting DEADLETTER_MAX_RECORD_BYTES = integer("deadletter.max.record.bytes", 65_536, 16_384,
+            1_000_000, "Largest dead-letter record runwatch writes: refused payloads are cut to a prefix (with their "
+                    + "size and SHA-256) to fit. Must stay below the producer's max.request.size (1 MiB by default, "
+                    + "hence the 1,000,000 ceiling), else the send fails; 64 KiB keeps a readable prefix of any real "
+                    + "record while a flood of big bad records costs the dead-letter topic 16x less than the input.");
     public static final Setting COMMIT_INTERVAL_MS = longValue("streams.commit.interval.ms", 100, 1, 600_000,
             "How often Streams commits its exactly-once transaction: the latency floor of an alert.");
     public static final Setting RUNBOOK_BASE_URL = string("alerts.runbook.base.url", "alerts/runbook.md",

@@ -50,14 +50,16 @@ public final class RunwatchTopology {
     public static void build(StreamsBuilder builder, Settings settings, RunwatchMetrics metrics, Mode mode) {
         boolean persistentStores = mode == Mode.LIVE;
         InputParser parser = new InputParser(settings.integer(Settings.MAX_RECORD_BYTES));
+        DeadLetters deadLetters = new DeadLetters(settings.integer(Settings.DEADLETTER_MAX_RECORD_BYTES));
         Serde<RunInput> inputSerde = new JsonSerde<>(RunInput.class);
 
         KStream<String, RunInput> trainingInputs = parsed(builder, Topics.METRICS, InputParser.Kind.METRICS, parser,
-                metrics, inputSerde, "metrics")
-                .merge(parsed(builder, Topics.EVENTS, InputParser.Kind.EVENTS, parser, metrics, inputSerde, "events"),
+                metrics, deadLetters, inputSerde, "metrics")
+                .merge(parsed(builder, Topics.EVENTS, InputParser.Kind.EVENTS, parser, metrics, deadLetters,
+                                inputSerde, "events"),
                         Named.as("merge-metrics-and-events"));
         KStream<String, RunInput> evalInputs = parsed(builder, Topics.EVALS, InputParser.Kind.EVALS, parser, metrics,
-                inputSerde, "evals");
+                deadLetters, inputSerde, "evals");
 
         // Training and liveness share one processor: both must see a run's metrics and events in one order.
         addStore(builder, TrainingProcessor.TRAINING_STORE, TrainingState.class, persistentStores);
@@ -95,11 +97,11 @@ public final class RunwatchTopology {
     /** Source → contract check → dead letters out, valid inputs keyed by run (re-keyed when the key differs). */
     private static KStream<String, RunInput> parsed(StreamsBuilder builder, Topics.Topic<byte[], byte[]> topic,
                                                     InputParser.Kind kind, InputParser parser,
-                                                    RunwatchMetrics metrics, Serde<RunInput> inputSerde,
-                                                    String name) {
+                                                    RunwatchMetrics metrics, DeadLetters deadLetters,
+                                                    Serde<RunInput> inputSerde, String name) {
         KStream<String, Parsed> parsed = builder
                 .stream(topic.name(), Consumed.with(topic.keySerde(), topic.valueSerde()).withName(name + "-source"))
-                .process(() -> new ParseProcessor(kind, parser, metrics), Named.as(name + "-parse"));
+                .process(() -> new ParseProcessor(kind, parser, metrics, deadLetters), Named.as(name + "-parse"));
         Map<String, KStream<String, Parsed>> branches = parsed.split(Named.as(name + "-"))
                 .branch((key, value) -> !value.isOk(), Branched.as("rejected"))
                 .branch((key, value) -> value.input().run().equals(key), Branched.as("keyed-by-run"))
