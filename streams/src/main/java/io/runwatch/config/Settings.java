@@ -1,6 +1,7 @@
 package io.runwatch.config;
 
 import io.runwatch.core.evals.EvalSettings;
+import io.runwatch.core.guard.StepGuardSettings;
 import io.runwatch.core.liveness.LivenessSettings;
 import io.runwatch.core.training.TrainingSettings;
 import java.util.ArrayList;
@@ -127,6 +128,18 @@ public final class Settings {
     public static final Setting REORDER_TOLERANCE_STEPS = longValue("input.reorder.tolerance.steps", 5,
             0, 1_000_000, "A step at most this many logging intervals behind the newest is a late record and is "
                     + "dropped by the training and liveness detectors; further back it is a restart.");
+    public static final Setting STEP_JUMP_FACTOR = decimal("input.step.jump.factor", 100, 2, 1e9,
+            "A metrics step further ahead of the run's newest step than this many recent logging intervals (the "
+                    + "largest of the last 8) plus the margin is held as a suspect until later records confirm or "
+                    + "refuse it: one corrupt step must not make the rest of the run look like rewinds. 100 lets a "
+                    + "log interval grow 100-fold at once, yet catches a digit slipped into a step (x10 and more).");
+    public static final Setting STEP_JUMP_MARGIN_STEPS = longValue("input.step.jump.margin.steps", 1_000, 0,
+            9_007_199_254_740_991L, "Absolute slack added to the step-jump limit, so that a young run (no interval "
+                    + "known yet) logged every few hundred steps, or a short logging gap, passes without delay.");
+    public static final Setting STEP_JUMP_CONFIRM_RECORDS = integer("input.step.jump.confirm.records", 3, 1, 100,
+            "Records that decide a suspect step: this many continuing from it confirm it (a real jump is delayed "
+                    + "by this many records only), this many at the old pace refuse it (dead-lettered as "
+                    + "implausible_step). 3: two corrupt lines in a row that also agree with each other are rare.");
     public static final Setting TRAINING_SNAPSHOT_INTERVAL_STEPS = longValue("training.snapshot.interval.steps", 100,
             1, 1_000_000, "Logged steps between baseline snapshots kept for rewinds (3 periodic plus 3 at "
                     + "checkpoints, so the state stays a few KB).");
@@ -324,6 +337,11 @@ public final class Settings {
                 longValue(TRAINING_GRAD_PERSIST_STEPS), decimal(TRAINING_PRECURSOR_COLLAPSE_DECADES),
                 decimal(TRAINING_PRECURSOR_UPDATE_RMS), longValue(REORDER_TOLERANCE_STEPS),
                 longValue(TRAINING_SNAPSHOT_INTERVAL_STEPS));
+    }
+
+    public StepGuardSettings stepGuard() {
+        return new StepGuardSettings(decimal(STEP_JUMP_FACTOR), longValue(STEP_JUMP_MARGIN_STEPS),
+                integer(STEP_JUMP_CONFIRM_RECORDS), longValue(REORDER_TOLERANCE_STEPS));
     }
 
     public EvalSettings evals() {

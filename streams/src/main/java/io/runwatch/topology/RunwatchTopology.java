@@ -7,6 +7,8 @@ import io.runwatch.core.RunInput;
 import io.runwatch.core.evals.EvalMonitor;
 import io.runwatch.core.evals.EvalRunState;
 import io.runwatch.core.evals.TrajectoryState;
+import io.runwatch.core.guard.StepGuardState;
+import io.runwatch.core.guard.StepJumpGuard;
 import io.runwatch.core.liveness.LivenessMonitor;
 import io.runwatch.core.liveness.LivenessState;
 import io.runwatch.core.training.TrainingHealthMonitor;
@@ -70,7 +72,22 @@ public final class RunwatchTopology {
                 Duration.ofMillis(settings.longValue(Settings.TICK_INTERVAL_MS)),
                 settings.longValue(Settings.RUN_RETENTION_S) * 1000,
                 settings.longValue(Settings.STATE_RETENTION_S) * 1000, persistentStores);
-        KStream<String, Alert> trainingAlerts = trainingInputs.process(
+        // The step guard holds an implausible step until later records confirm it; refused ones are dead letters.
+        addStore(builder, StepGuardProcessor.STORE, StepGuardState.class, persistentStores);
+        StepJumpGuard guard = new StepJumpGuard(settings.stepGuard());
+        Map<String, KStream<String, Parsed>> guarded = trainingInputs
+                .process(() -> new StepGuardProcessor(guard, metrics, deadLetters, housekeeping),
+                        Named.as("step-guard"), StepGuardProcessor.STORE)
+                .split(Named.as("step-guard-"))
+                .branch((key, value) -> !value.isOk(), Branched.as("refused"))
+                .defaultBranch(Branched.as("passed"));
+        guarded.get("step-guard-refused")
+                .mapValues(Parsed::deadLetter, Named.as("step-guard-dead-letter"))
+                .to(Topics.DEAD_LETTER.name(), Produced.with(Topics.DEAD_LETTER.keySerde(),
+                        Topics.DEAD_LETTER.valueSerde()).withName("step-guard-to-dead-letter"));
+        KStream<String, Alert> trainingAlerts = guarded.get("step-guard-passed")
+                .mapValues(Parsed::input, Named.as("step-guard-input"))
+                .process(
                 () -> new TrainingProcessor(new TrainingHealthMonitor(settings.training()),
                         new LivenessMonitor(settings.liveness()), metrics, housekeeping),
                 Named.as("training-and-liveness"),
