@@ -41,7 +41,8 @@ final class ParseProcessor extends ContextualProcessor<byte[], byte[], String, P
         ParseResult result = parser.parse(kind, record.value(), record.timestamp());
         if (result.isOk()) {
             metrics.processed(result.input().timeMs(), context().currentSystemTimeMs());
-            context().forward(record.withKey(key).withValue(new Parsed(result.input(), null)));
+            // New records: the input's headers (any size, unused here) must not ride along into any output.
+            context().forward(new Record<>(key, new Parsed(result.input(), null), record.timestamp()));
             return;
         }
         metrics.recordRejected(topic, result.rejection().reason());
@@ -49,6 +50,6 @@ final class ParseProcessor extends ContextualProcessor<byte[], byte[], String, P
                 origin != null ? origin.offset() : -1, record.timestamp(), key, result.rejection().reason(),
                 result.rejection().detail(), record.value());
         // The key is cut too: a key of any size must not make the dead letter too large to send.
-        context().forward(record.withKey(DeadLetters.key(key)).withValue(new Parsed(null, letter)));
+        context().forward(new Record<>(DeadLetters.key(key), new Parsed(null, letter), record.timestamp()));
     }
 }

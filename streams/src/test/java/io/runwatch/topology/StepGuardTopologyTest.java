@@ -8,11 +8,17 @@ import io.runwatch.core.MetricPoint;
 import io.runwatch.core.RunInput;
 import io.runwatch.core.guard.GuardedInput;
 import io.runwatch.core.guard.StepGuardState;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,6 +99,24 @@ class StepGuardTopologyTest {
             assertThat(keys).as(store).isEmpty();
         }
         assertThat(f.scrape()).doesNotContain("run=\"ghost");
+    }
+
+    @Test
+    void inputHeadersOfAnySizeRideIntoNoOutput() {
+        f = new TopologyFixture(Settings.defaults(), RunwatchTopology.Mode.LIVE, stateDir);
+        var in = f.driver.createInputTopic(Topics.METRICS.name(), new ByteArraySerializer(),
+                new ByteArraySerializer());
+        Headers headers = new RecordHeaders().add("trace", new byte[500_000]);
+        in.pipeInput(new TestRecord<>("h".getBytes(StandardCharsets.UTF_8),
+                "{\"run\":\"h\",\"step\":1,\"loss\":1".getBytes(StandardCharsets.UTF_8), headers, T0));
+        in.pipeInput(new TestRecord<>("other-key".getBytes(StandardCharsets.UTF_8),
+                "{\"run\":\"h\",\"step\":2,\"loss\":NaN}".getBytes(StandardCharsets.UTF_8), headers, T0));
+        var dead = f.driver.createOutputTopic(Topics.DEAD_LETTER.name(), new StringDeserializer(),
+                new StringDeserializer()).readRecordsToList();
+        var alerts = f.driver.createOutputTopic(Topics.ALERTS.name(), new StringDeserializer(),
+                new StringDeserializer()).readRecordsToList();
+        assertThat(dead).singleElement().satisfies(r -> assertThat(r.headers().toArray()).isEmpty());
+        assertThat(alerts).singleElement().satisfies(r -> assertThat(r.headers().toArray()).isEmpty());
     }
 
     @Test
