@@ -4,18 +4,20 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
-import net.jqwik.api.RandomGenerator;
+import net.jqwik.engine.SourceOfRandomness;
 
 /**
  * Malformed input records for the fault suite, every one invalid by construction (so the suite knows, without
  * asking runwatch's parser, that each must be refused). Part are written out by hand per kind of fault; the rest
- * are generated with jqwik's arbitraries, driven by a seeded {@link Random} so that a failure can be replayed.
+ * are generated with jqwik's arbitraries (sampled outside a property, from jqwik's thread-local source of
+ * randomness, seeded here so that a failure can be replayed).
  * {@link Kind#IMPLAUSIBLE_STEP} records are valid JSON with a valid step that jumps absurdly far ahead of their
  * run: the contract accepts them, the step guard must refuse them.
  */
@@ -27,37 +29,41 @@ final class FaultCorpus {
     record Bad(Kind kind, String topic, String key, byte[] value) {
     }
 
-    private static final int GEN_SIZE = 1_000;
     private static final List<Kind> SMALL_KINDS = List.of(Kind.TRUNCATED, Kind.BINARY, Kind.DEEPLY_NESTED,
             Kind.WRONG_TYPE, Kind.BAD_STEP, Kind.TRAILING_DATA, Kind.CONTROL_CHARACTER, Kind.DUPLICATE_KEY,
             Kind.RANDOM_TEXT);
     private final Random random;
-    private final RandomGenerator<String> anyText = Arbitraries.strings().all().ofMinLength(1).ofMaxLength(300)
-            .filter(s -> !s.strip().startsWith("{")).generator(GEN_SIZE);
-    private final RandomGenerator<Character> controlChars = Arbitraries.oneOf(
+    private final Iterator<String> anyText = Arbitraries.strings().all().ofMinLength(1).ofMaxLength(300)
+            .filter(s -> !s.strip().startsWith("{")).sampleStream().iterator();
+    private final Iterator<Character> controlChars = Arbitraries.oneOf(
             Arbitraries.chars().range('\u0000', '\u001f'), Arbitraries.chars().range('\u007f', '\u009f'),
-            Arbitraries.of('\u2028', '\u2029')).generator(GEN_SIZE);
-    private final RandomGenerator<BigInteger> hugeSteps = Arbitraries.bigIntegers()
-            .between(BigInteger.TWO.pow(53), BigInteger.TEN.pow(40)).generator(GEN_SIZE);
-    private final RandomGenerator<Double> fractions = Arbitraries.doubles().between(0, 1e12)
-            .filter(d -> d != Math.rint(d)).generator(GEN_SIZE);
-    private final RandomGenerator<Long> negatives = Arbitraries.longs().between(Long.MIN_VALUE / 2, -1)
-            .generator(GEN_SIZE);
-    private final RandomGenerator<String> wrongTypeValues = Arbitraries.oneOf(
+            Arbitraries.of('\u2028', '\u2029')).sampleStream().iterator();
+    private final Iterator<BigInteger> hugeSteps = Arbitraries.bigIntegers()
+            .between(BigInteger.TWO.pow(53), BigInteger.TEN.pow(40)).sampleStream().iterator();
+    private final Iterator<Double> fractions = Arbitraries.doubles().between(0, 1e12).sampleStream().iterator();
+    private final Iterator<Long> negatives = Arbitraries.longs().between(Long.MIN_VALUE / 2, -1)
+            .sampleStream().iterator();
+    private final Iterator<String> wrongTypeValues = Arbitraries.oneOf(
             Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(12).map(s -> "\"" + s + "\""),
-            Arbitraries.of("true", "false", "[1]", "{}", "[]", "{\"n\":1}")).generator(GEN_SIZE);
-    private final RandomGenerator<String> trailing = Combinators.combine(
+            Arbitraries.of("true", "false", "[1]", "{}", "[]", "{\"n\":1}")).sampleStream().iterator();
+    private final Iterator<String> trailing = Combinators.combine(
                     Arbitraries.of(" x", "}", "]", ",", " {\"run\":\"a\",\"step\":1}", "\n{}", " 1", " null", "\"\""),
                     Arbitraries.strings().alpha().ofMaxLength(20))
-            .as((first, rest) -> first + rest).generator(GEN_SIZE);
-    private final RandomGenerator<Integer> depths = Arbitraries.integers().between(9, 3_000).generator(GEN_SIZE);
+            .as((first, rest) -> first + rest).sampleStream().iterator();
+    private final Iterator<Integer> depths = Arbitraries.integers().between(9, 3_000).sampleStream().iterator();
 
-    FaultCorpus(long seed) {
+    private FaultCorpus(long seed) {
         this.random = new Random(seed);
     }
 
-    private <T> T next(RandomGenerator<T> generator) {
-        return generator.next(random).value();
+    /** A corpus whose hand-made and jqwik-generated parts both follow {@code seed}. */
+    static FaultCorpus seeded(long seed) {
+        SourceOfRandomness.create(Long.toString(seed)); // jqwik samples from this thread's source
+        return new FaultCorpus(seed);
+    }
+
+    private static <T> T next(Iterator<T> samples) {
+        return samples.next();
     }
 
     /** A contract-valid metrics record of {@code run}, as a basis for mutations. */
@@ -100,7 +106,7 @@ final class FaultCorpus {
             case BAD_STEP -> {
                 String bad = switch (random.nextInt(5)) {
                     case 0 -> next(hugeSteps).toString();
-                    case 1 -> String.format(Locale.ROOT, "%.6f", next(fractions) + 0.25);
+                    case 1 -> String.format(Locale.ROOT, "%d.%03d", next(fractions).longValue(), 1 + random.nextInt(998));
                     case 2 -> Long.toString(next(negatives));
                     case 3 -> "1e" + (16 + random.nextInt(400));
                     default -> List.of("NaN", "Infinity", "-Infinity", "-0.5", "188.5").get(random.nextInt(5));
