@@ -6,7 +6,7 @@ import io.runwatch.contract.Json;
 import io.runwatch.core.Alert;
 import io.runwatch.metrics.RunwatchMetrics;
 import io.runwatch.topology.DeadLetter;
-import io.runwatch.topology.DeadLetterOnProcessingError;
+import io.runwatch.topology.ErrorHandlers;
 import io.runwatch.topology.RunwatchTopology;
 import io.runwatch.topology.Topics;
 import java.io.BufferedReader;
@@ -140,7 +140,7 @@ public final class Backtest {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "runwatch-backtest");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "backtest:9092");
-        DeadLetterOnProcessingError.install(props, metrics);
+        ErrorHandlers.install(props, settings, metrics);
         props.put("processing.exception.handler.global.enabled", "true"); // the Kafka 5.0 default
         List<Alert> alerts = new ArrayList<>();
         List<DeadLetter> deadLetters = new ArrayList<>();

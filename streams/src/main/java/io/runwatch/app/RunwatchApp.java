@@ -8,7 +8,7 @@ import io.runwatch.health.HealthReport;
 import io.runwatch.metrics.MetricsServer;
 import io.runwatch.metrics.RunwatchMetrics;
 import io.runwatch.metrics.WebConfig;
-import io.runwatch.topology.DeadLetterOnProcessingError;
+import io.runwatch.topology.ErrorHandlers;
 import io.runwatch.topology.RunwatchTopology;
 import io.runwatch.topology.Topics;
 import java.io.IOException;
@@ -75,7 +75,7 @@ public final class RunwatchApp implements AutoCloseable {
         StreamsBuilder builder = new StreamsBuilder();
         RunwatchTopology.build(builder, settings, metrics, RunwatchTopology.Mode.LIVE);
         Properties props = streamsProperties(settings, options);
-        DeadLetterOnProcessingError.install(props, metrics);
+        ErrorHandlers.install(props, settings, metrics);
         topology = builder.build(props);
         streamsProps = props;
         http = new MetricsServer(options.httpHost(), options.httpPort(), registry, this::health, options.web());

@@ -1,6 +1,7 @@
 package io.runwatch.config;
 
 import io.runwatch.core.evals.EvalSettings;
+import io.runwatch.core.guard.StepGuardSettings;
 import io.runwatch.core.liveness.LivenessSettings;
 import io.runwatch.core.training.TrainingSettings;
 import java.util.ArrayList;
@@ -56,6 +57,11 @@ public final class Settings {
             "Replication factor of the topics runwatch creates.");
     public static final Setting MAX_RECORD_BYTES = integer("input.max.record.bytes", 1_048_576, 64, 100_000_000,
             "Input records larger than this go to the dead-letter topic.");
+    public static final Setting DEADLETTER_MAX_RECORD_BYTES = integer("deadletter.max.record.bytes", 65_536, 16_384,
+            1_000_000, "Largest dead-letter record runwatch writes: refused payloads are cut to a prefix (with their "
+                    + "size and SHA-256) to fit. Must stay below the producer's max.request.size (1 MiB by default, "
+                    + "hence the 1,000,000 ceiling), else the send fails; 64 KiB keeps a readable prefix of any real "
+                    + "record while a flood of big bad records costs the dead-letter topic 16x less than the input.");
     public static final Setting COMMIT_INTERVAL_MS = longValue("streams.commit.interval.ms", 100, 1, 600_000,
             "How often Streams commits its exactly-once transaction: the latency floor of an alert.");
     // Scale-out: passed to Kafka Streams by app/ScaleOutProperties; env twins RUNWATCH_STREAMS_... suit a pod spec.
@@ -171,6 +177,18 @@ public final class Settings {
     public static final Setting REORDER_TOLERANCE_STEPS = longValue("input.reorder.tolerance.steps", 5,
             0, 1_000_000, "A step at most this many logging intervals behind the newest is a late record and is "
                     + "dropped by the training and liveness detectors; further back it is a restart.");
+    public static final Setting STEP_JUMP_FACTOR = decimal("input.step.jump.factor", 100, 2, 1e9,
+            "A metrics step further ahead of the run's newest step than this many recent logging intervals (the "
+                    + "largest of the last 8) plus the margin is held as a suspect until later records confirm or "
+                    + "refuse it: one corrupt step must not make the rest of the run look like rewinds. 100 lets a "
+                    + "log interval grow 100-fold at once, yet catches a digit slipped into a step (x10 and more).");
+    public static final Setting STEP_JUMP_MARGIN_STEPS = longValue("input.step.jump.margin.steps", 1_000, 0,
+            9_007_199_254_740_991L, "Absolute slack added to the step-jump limit, so that a young run (no interval "
+                    + "known yet) logged every few hundred steps, or a short logging gap, passes without delay.");
+    public static final Setting STEP_JUMP_CONFIRM_RECORDS = integer("input.step.jump.confirm.records", 3, 1, 100,
+            "Records that decide a suspect step: this many continuing from it confirm it (a real jump is delayed "
+                    + "by this many records only), this many at the old pace refuse it (dead-lettered as "
+                    + "implausible_step). 3: two corrupt lines in a row that also agree with each other are rare.");
     public static final Setting TRAINING_SNAPSHOT_INTERVAL_STEPS = longValue("training.snapshot.interval.steps", 100,
             1, 1_000_000, "Logged steps between baseline snapshots kept for rewinds (3 periodic plus 3 at "
                     + "checkpoints, so the state stays a few KB).");
@@ -430,6 +448,11 @@ public final class Settings {
                 longValue(TRAINING_GRAD_PERSIST_STEPS), decimal(TRAINING_PRECURSOR_COLLAPSE_DECADES),
                 decimal(TRAINING_PRECURSOR_UPDATE_RMS), longValue(REORDER_TOLERANCE_STEPS),
                 longValue(TRAINING_SNAPSHOT_INTERVAL_STEPS));
+    }
+
+    public StepGuardSettings stepGuard() {
+        return new StepGuardSettings(decimal(STEP_JUMP_FACTOR), longValue(STEP_JUMP_MARGIN_STEPS),
+                integer(STEP_JUMP_CONFIRM_RECORDS), longValue(REORDER_TOLERANCE_STEPS));
     }
 
     public EvalSettings evals() {

@@ -1,7 +1,14 @@
 package io.runwatch.contract;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.runwatch.core.EvalPoint;
 import io.runwatch.core.GroupStats;
@@ -31,6 +38,31 @@ import java.util.Set;
  */
 public final class InputParser {
     public static final int MAX_RUN_ID_LENGTH = 200;
+    /** Benchmark, metric, group, capability, seed and status: label values and summary text, so bounded. */
+    public static final int MAX_NAME_LENGTH = 200;
+    /** Exclusive upper bound of a step: every step is exact as a double (and in JavaScript, Python's json). */
+    public static final long MAX_STEP_EXCLUSIVE = 1L << 53;
+    /** Object/array depth; the contract needs 3 (record → groups → group), the rest is headroom. */
+    public static final int MAX_NESTING_DEPTH = 8;
+    /** Parameter groups in one record: each becomes gauge series, so a record must not bring thousands. */
+    public static final int MAX_GROUPS_PER_RECORD = 64;
+    /** Numeric extras kept per metrics record (the first ones, with names of at most MAX_NAME_LENGTH). */
+    public static final int MAX_EXTRAS_PER_RECORD = 256;
+    /** Latest accepted time: 9999-12-31T23:59:59.999Z. Later values are garbage, not a future. */
+    private static final long MAX_TIME_MS = 253_402_300_799_999L;
+    private static final int PREVIEW_CHARS = 60;
+
+    /**
+     * Input JSON, read strictly: one object and nothing after it, no duplicate keys, bounded nesting; Python's
+     * bare NaN/Infinity tokens allowed. Separate from {@link Json#MAPPER}, which reads runwatch's own state.
+     */
+    private static final ObjectMapper STRICT = JsonMapper.builder(JsonFactory.builder()
+                    .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
+                    .build())
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
     private static final Set<String> METRIC_FIELDS = Set.of("run", "step", "time", "loss", "grad_norm", "lr",
             "tokens_per_s", "step_time_s", "tokens", "loss_scale", "val_loss", "groups", "expect_next_within_s");
     private static final Set<String> LOSS_LIKE_METRICS = Set.of("loss", "ppl", "perplexity", "bpb", "ce",
@@ -62,7 +94,7 @@ public final class InputParser {
         }
         JsonNode node;
         try {
-            node = Json.MAPPER.readTree(text);
+            node = STRICT.readTree(text);
         } catch (JsonProcessingException e) {
             return ParseResult.rejected(Rejection.MALFORMED_JSON, e.getOriginalMessage());
         }
@@ -91,9 +123,14 @@ public final class InputParser {
             if (!groupsNode.isObject()) {
                 throw new InvalidField(Rejection.WRONG_TYPE, "groups must be an object of group name → stats");
             }
+            if (groupsNode.size() > MAX_GROUPS_PER_RECORD) {
+                throw new InvalidField(Rejection.INVALID_VALUE, "groups has " + groupsNode.size()
+                        + " parameter groups; at most " + MAX_GROUPS_PER_RECORD + " per record");
+            }
             Iterator<Map.Entry<String, JsonNode>> it = groupsNode.fields();
             while (it.hasNext()) {
                 Map.Entry<String, JsonNode> group = it.next();
+                checkLabel("group name", group.getKey());
                 if (!group.getValue().isObject()) {
                     throw new InvalidField(Rejection.WRONG_TYPE, "groups." + group.getKey() + " must be an object");
                 }
@@ -107,7 +144,8 @@ public final class InputParser {
         Iterator<Map.Entry<String, JsonNode>> it = f.node.fields();
         while (it.hasNext()) {
             Map.Entry<String, JsonNode> field = it.next();
-            if (!METRIC_FIELDS.contains(field.getKey())) {
+            if (!METRIC_FIELDS.contains(field.getKey()) && extras.size() < MAX_EXTRAS_PER_RECORD
+                    && labelProblem(field.getKey()) == null) {
                 Double extra = numberOrNull(field.getValue());
                 if (extra != null) {
                     extras.put(field.getKey(), extra);
@@ -123,7 +161,7 @@ public final class InputParser {
     private EvalPoint eval(Fields f, long recordTimestampMs) {
         String run = f.runId();
         long step = f.step(true);
-        String benchmark = f.requiredString("benchmark");
+        String benchmark = f.requiredLabel("benchmark");
         Double value = f.number("value", "");
         if (value == null) {
             throw new InvalidField(Rejection.MISSING_FIELD, "value is required");
@@ -131,7 +169,7 @@ public final class InputParser {
         if (!Double.isFinite(value)) {
             throw new InvalidField(Rejection.INVALID_VALUE, "value must be finite, got " + value);
         }
-        String metric = f.optionalString("metric");
+        String metric = f.optionalLabel("metric");
         if (metric == null || metric.isEmpty()) {
             metric = "acc";
         }
@@ -141,7 +179,7 @@ public final class InputParser {
                 metric.toLowerCase(Locale.ROOT));
         Double tokens = f.nonNegative("tokens");
         return new EvalPoint(run, step, benchmark, metric, value, f.nonNegative("stderr"),
-                n == null ? null : (int) Math.round(n), f.optionalText("seed"), f.optionalString("capability"),
+                n == null ? null : (int) Math.round(n), f.optionalText("seed"), f.optionalLabel("capability"),
                 tokens == null ? null : tokens.longValue(), f.time(recordTimestampMs), higher);
     }
 
@@ -152,7 +190,8 @@ public final class InputParser {
         try {
             type = RunEventType.valueOf(typeName.toLowerCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new InvalidField(Rejection.INVALID_VALUE, "type must be start, checkpoint or end, got " + typeName);
+            throw new InvalidField(Rejection.INVALID_VALUE,
+                    "type must be start, checkpoint or end, got " + preview(typeName));
         }
         Long step = f.node.hasNonNull("step") ? f.step(false) : null;
         if (type == RunEventType.checkpoint && step == null) {
@@ -165,7 +204,7 @@ public final class InputParser {
                 throw new InvalidField(Rejection.WRONG_TYPE, "config must be an object");
             }
             Fields c = new Fields((ObjectNode) configNode);
-            Double resumed = c.nonNegative("resumed_from_step");
+            Long resumed = c.step("resumed_from_step");
             Double total = c.nonNegative("total_steps");
             Double warmup = c.nonNegative("warmup_steps");
             Map<String, Object> extras = new HashMap<>();
@@ -177,12 +216,12 @@ public final class InputParser {
             });
             config = new RunConfig(c.nonNegative("num_params"), c.nonNegative("adam_eps"), c.nonNegative("lr_max"),
                     total == null ? null : total.longValue(), warmup == null ? null : warmup.longValue(),
-                    resumed == null ? null : resumed.longValue(), extras);
+                    resumed, extras);
         }
         if (type == RunEventType.start && step == null) {
             step = config.resumedFromStep();
         }
-        return new RunEvent(run, type, step, f.time(recordTimestampMs), config, f.optionalString("status"));
+        return new RunEvent(run, type, step, f.time(recordTimestampMs), config, f.optionalLabel("status"));
     }
 
     /** Reads typed fields of one JSON object, throwing {@link InvalidField} with a precise message. */
@@ -202,28 +241,65 @@ public final class InputParser {
                 throw new InvalidField(Rejection.INVALID_VALUE,
                         "run id of " + run.length() + " characters exceeds " + MAX_RUN_ID_LENGTH);
             }
+            checkLabel("run", run);
             return run;
         }
 
+        String requiredLabel(String name) {
+            String value = requiredString(name);
+            checkLabel(name, value);
+            return value;
+        }
+
+        String optionalLabel(String name) {
+            String value = optionalString(name);
+            if (value != null) {
+                checkLabel(name, value);
+            }
+            return value;
+        }
+
+        /**
+         * An integer in [0, 2^53). A float with no fraction ({@code 188.0}, {@code 1e3}) is accepted as that
+         * integer: trainers print float steps, and the value is exact. Fractions, overflowing exponents,
+         * negatives, non-finite and non-numeric values are refused.
+         */
         long step(boolean required) {
-            JsonNode v = node.get("step");
+            Long step = step("step");
+            if (step == null && required) {
+                throw new InvalidField(Rejection.MISSING_FIELD, "step is required");
+            }
+            return step == null ? -1 : step;
+        }
+
+        /** A field that holds a step ({@code step}, {@code config.resumed_from_step}); null when absent. */
+        Long step(String name) {
+            JsonNode v = node.get(name);
             if (v == null || v.isNull()) {
-                if (required) {
-                    throw new InvalidField(Rejection.MISSING_FIELD, "step is required");
+                return null;
+            }
+            if (!v.isNumber()) {
+                throw new InvalidField(Rejection.WRONG_TYPE, name + " must be an integer, got " + preview(v));
+            }
+            if (v.isIntegralNumber()) {
+                if (!v.canConvertToLong() || v.longValue() < 0 || v.longValue() >= MAX_STEP_EXCLUSIVE) {
+                    throw new InvalidField(Rejection.INVALID_VALUE,
+                            name + " must be an integer in [0, 2^53), got " + preview(v));
                 }
-                return -1;
+                return v.longValue();
             }
-            if (!v.isNumber() || !(v.isIntegralNumber() || v.doubleValue() == Math.rint(v.doubleValue()))) {
-                throw new InvalidField(Rejection.WRONG_TYPE, "step must be an integer, got " + v);
+            double d = v.doubleValue();
+            if (!Double.isFinite(d)) {
+                throw new InvalidField(Rejection.INVALID_VALUE, name + " must be a finite integer, got " + preview(v));
             }
-            if (!v.canConvertToLong() && v.isIntegralNumber()) {
-                throw new InvalidField(Rejection.INVALID_VALUE, "step out of range: " + v);
+            if (d != Math.rint(d)) {
+                throw new InvalidField(Rejection.INVALID_VALUE, name + " must be a whole number, got " + preview(v));
             }
-            long step = v.asLong();
-            if (step < 0) {
-                throw new InvalidField(Rejection.INVALID_VALUE, "step must be ≥ 0, got " + step);
+            if (d < 0 || d >= MAX_STEP_EXCLUSIVE) {
+                throw new InvalidField(Rejection.INVALID_VALUE,
+                        name + " must be an integer in [0, 2^53), got " + preview(v));
             }
-            return step;
+            return (long) d;
         }
 
         long time(long recordTimestampMs) {
@@ -233,8 +309,9 @@ public final class InputParser {
             }
             if (v.isNumber()) {
                 double ms = v.doubleValue();
-                if (!Double.isFinite(ms) || ms < 0) {
-                    throw new InvalidField(Rejection.INVALID_VALUE, "time must be epoch ms ≥ 0, got " + v);
+                if (!Double.isFinite(ms) || ms < 0 || ms > MAX_TIME_MS) {
+                    throw new InvalidField(Rejection.INVALID_VALUE,
+                            "time must be epoch ms in [0, year 9999], got " + preview(v));
                 }
                 return (long) ms;
             }
@@ -246,7 +323,7 @@ public final class InputParser {
                         return Instant.parse(v.asText()).toEpochMilli();
                     } catch (DateTimeParseException e2) {
                         throw new InvalidField(Rejection.INVALID_VALUE,
-                                "time must be epoch ms or ISO-8601, got " + v.asText());
+                                "time must be epoch ms or ISO-8601, got " + preview(v));
                     }
                 }
             }
@@ -284,6 +361,7 @@ public final class InputParser {
             if (!v.isValueNode()) {
                 throw new InvalidField(Rejection.WRONG_TYPE, name + " must be a string or number");
             }
+            checkLabel(name, v.asText());
             return v.asText();
         }
 
@@ -306,7 +384,7 @@ public final class InputParser {
             }
             Double value = numberOrNull(v);
             if (value == null) {
-                throw new InvalidField(Rejection.WRONG_TYPE, prefix + name + " must be a number, got " + v);
+                throw new InvalidField(Rejection.WRONG_TYPE, prefix + name + " must be a number, got " + preview(v));
             }
             return value;
         }
@@ -321,6 +399,45 @@ public final class InputParser {
             }
             return v;
         }
+    }
+
+    /**
+     * Names that become Prometheus label values, alert subjects and summaries: at most
+     * {@link #MAX_NAME_LENGTH} characters, no control characters (C0, DEL, C1, U+2028/U+2029) and no unpaired
+     * surrogates (which no encoder can write back).
+     */
+    private static void checkLabel(String name, String value) {
+        String problem = labelProblem(value);
+        if (problem != null) {
+            throw new InvalidField(Rejection.INVALID_VALUE, name + " " + problem);
+        }
+    }
+
+    /** Why a name is not acceptable as a label value, or null when it is. */
+    static String labelProblem(String value) {
+        if (value.length() > MAX_NAME_LENGTH) {
+            return "of " + value.length() + " characters exceeds " + MAX_NAME_LENGTH;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                return String.format(Locale.ROOT, "contains the control character U+%04X at index %d", (int) c, i);
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(
+                    value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return String.format(Locale.ROOT, "contains an unpaired surrogate U+%04X at index %d", (int) c, i);
+            }
+        }
+        return null;
+    }
+
+    /** A bounded rendering of an offending value for a rejection's detail. */
+    private static String preview(Object value) {
+        String text = String.valueOf(value);
+        return text.length() <= PREVIEW_CHARS ? text : text.substring(0, PREVIEW_CHARS) + "… (" + text.length()
+                + " chars)";
     }
 
     /** Numbers, and the spellings of non-finite values that Python and PyTorch loggers produce. */

@@ -12,4 +12,6 @@ public record Rejection(String reason, String detail) {
     public static final String MISSING_FIELD = "missing_field";
     public static final String WRONG_TYPE = "wrong_type";
     public static final String INVALID_VALUE = "invalid_value";
+    /** A step that jumped implausibly far ahead of its run and was not confirmed (see StepJumpGuard). */
+    public static final String IMPLAUSIBLE_STEP = "implausible_step";
 }

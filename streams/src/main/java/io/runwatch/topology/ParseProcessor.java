@@ -4,8 +4,8 @@ import io.runwatch.contract.InputParser;
 import io.runwatch.contract.ParseResult;
 import io.runwatch.metrics.RunwatchMetrics;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
@@ -17,11 +17,19 @@ final class ParseProcessor extends ContextualProcessor<byte[], byte[], String, P
     private final InputParser.Kind kind;
     private final InputParser parser;
     private final RunwatchMetrics metrics;
+    private DeadLetters deadLetters;
 
-    ParseProcessor(InputParser.Kind kind, InputParser parser, RunwatchMetrics metrics) {
+    ParseProcessor(InputParser.Kind kind, InputParser parser, RunwatchMetrics metrics, DeadLetters deadLetters) {
         this.kind = kind;
         this.parser = parser;
         this.metrics = metrics;
+        this.deadLetters = deadLetters;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Parsed> context) {
+        super.init(context);
+        deadLetters = DeadLetters.forProducer(deadLetters.maxRecordBytes(), context.appConfigs());
     }
 
     @Override
@@ -33,16 +41,15 @@ final class ParseProcessor extends ContextualProcessor<byte[], byte[], String, P
         ParseResult result = parser.parse(kind, record.value(), record.timestamp());
         if (result.isOk()) {
             metrics.processed(result.input().timeMs(), context().currentSystemTimeMs());
-            context().forward(record.withKey(key).withValue(new Parsed(result.input(), null)));
+            // New records: the input's headers (any size, unused here) must not ride along into any output.
+            context().forward(new Record<>(key, new Parsed(result.input(), null), record.timestamp()));
             return;
         }
         metrics.recordRejected(topic, result.rejection().reason());
-        byte[] bytes = record.value() == null ? new byte[0] : record.value();
-        String text = result.rejection().reason().equals("not_utf8") ? null
-                : new String(bytes, StandardCharsets.UTF_8);
-        DeadLetter letter = new DeadLetter(topic, origin != null ? origin.partition() : -1,
+        DeadLetter letter = deadLetters.letter(topic, origin != null ? origin.partition() : -1,
                 origin != null ? origin.offset() : -1, record.timestamp(), key, result.rejection().reason(),
-                result.rejection().detail(), Base64.getEncoder().encodeToString(bytes), text);
-        context().forward(record.withKey(key).withValue(new Parsed(null, letter)));
+                result.rejection().detail(), record.value());
+        // The key is cut too: a key of any size must not make the dead letter too large to send.
+        context().forward(new Record<>(DeadLetters.key(key), new Parsed(null, letter), record.timestamp()));
     }
 }

@@ -7,6 +7,8 @@ import io.runwatch.core.RunInput;
 import io.runwatch.core.evals.EvalMonitor;
 import io.runwatch.core.evals.EvalRunState;
 import io.runwatch.core.evals.TrajectoryState;
+import io.runwatch.core.guard.StepGuardState;
+import io.runwatch.core.guard.StepJumpGuard;
 import io.runwatch.core.liveness.LivenessMonitor;
 import io.runwatch.core.liveness.LivenessState;
 import io.runwatch.core.training.TrainingHealthMonitor;
@@ -50,14 +52,16 @@ public final class RunwatchTopology {
     public static void build(StreamsBuilder builder, Settings settings, RunwatchMetrics metrics, Mode mode) {
         boolean persistentStores = mode == Mode.LIVE;
         InputParser parser = new InputParser(settings.integer(Settings.MAX_RECORD_BYTES));
+        DeadLetters deadLetters = new DeadLetters(settings.integer(Settings.DEADLETTER_MAX_RECORD_BYTES));
         Serde<RunInput> inputSerde = new JsonSerde<>(RunInput.class);
 
         KStream<String, RunInput> trainingInputs = parsed(builder, Topics.METRICS, InputParser.Kind.METRICS, parser,
-                metrics, inputSerde, "metrics")
-                .merge(parsed(builder, Topics.EVENTS, InputParser.Kind.EVENTS, parser, metrics, inputSerde, "events"),
+                metrics, deadLetters, inputSerde, "metrics")
+                .merge(parsed(builder, Topics.EVENTS, InputParser.Kind.EVENTS, parser, metrics, deadLetters,
+                                inputSerde, "events"),
                         Named.as("merge-metrics-and-events"));
         KStream<String, RunInput> evalInputs = parsed(builder, Topics.EVALS, InputParser.Kind.EVALS, parser, metrics,
-                inputSerde, "evals");
+                deadLetters, inputSerde, "evals");
 
         // Training and liveness share one processor: both must see a run's metrics and events in one order.
         addStore(builder, TrainingProcessor.TRAINING_STORE, TrainingState.class, persistentStores);
@@ -68,7 +72,22 @@ public final class RunwatchTopology {
                 Duration.ofMillis(settings.longValue(Settings.TICK_INTERVAL_MS)),
                 settings.longValue(Settings.RUN_RETENTION_S) * 1000,
                 settings.longValue(Settings.STATE_RETENTION_S) * 1000, persistentStores);
-        KStream<String, Alert> trainingAlerts = trainingInputs.process(
+        // The step guard holds an implausible step until later records confirm it; refused ones are dead letters.
+        addStore(builder, StepGuardProcessor.STORE, StepGuardState.class, persistentStores);
+        StepJumpGuard guard = new StepJumpGuard(settings.stepGuard());
+        Map<String, KStream<String, Parsed>> guarded = trainingInputs
+                .process(() -> new StepGuardProcessor(guard, metrics, deadLetters, housekeeping),
+                        Named.as("step-guard"), StepGuardProcessor.STORE)
+                .split(Named.as("step-guard-"))
+                .branch((key, value) -> !value.isOk(), Branched.as("refused"))
+                .defaultBranch(Branched.as("passed"));
+        guarded.get("step-guard-refused")
+                .mapValues(Parsed::deadLetter, Named.as("step-guard-dead-letter"))
+                .to(Topics.DEAD_LETTER.name(), Produced.with(Topics.DEAD_LETTER.keySerde(),
+                        Topics.DEAD_LETTER.valueSerde()).withName("step-guard-to-dead-letter"));
+        KStream<String, Alert> trainingAlerts = guarded.get("step-guard-passed")
+                .mapValues(Parsed::input, Named.as("step-guard-input"))
+                .process(
                 () -> new TrainingProcessor(new TrainingHealthMonitor(settings.training()),
                         new LivenessMonitor(settings.liveness()), metrics, housekeeping),
                 Named.as("training-and-liveness"),
@@ -95,11 +114,11 @@ public final class RunwatchTopology {
     /** Source → contract check → dead letters out, valid inputs keyed by run (re-keyed when the key differs). */
     private static KStream<String, RunInput> parsed(StreamsBuilder builder, Topics.Topic<byte[], byte[]> topic,
                                                     InputParser.Kind kind, InputParser parser,
-                                                    RunwatchMetrics metrics, Serde<RunInput> inputSerde,
-                                                    String name) {
+                                                    RunwatchMetrics metrics, DeadLetters deadLetters,
+                                                    Serde<RunInput> inputSerde, String name) {
         KStream<String, Parsed> parsed = builder
                 .stream(topic.name(), Consumed.with(topic.keySerde(), topic.valueSerde()).withName(name + "-source"))
-                .process(() -> new ParseProcessor(kind, parser, metrics), Named.as(name + "-parse"));
+                .process(() -> new ParseProcessor(kind, parser, metrics, deadLetters), Named.as(name + "-parse"));
         Map<String, KStream<String, Parsed>> branches = parsed.split(Named.as(name + "-"))
                 .branch((key, value) -> !value.isOk(), Branched.as("rejected"))
                 .branch((key, value) -> value.input().run().equals(key), Branched.as("keyed-by-run"))

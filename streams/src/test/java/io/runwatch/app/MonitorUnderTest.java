@@ -20,23 +20,30 @@ final class MonitorUnderTest implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private final Path dir;
     private final Settings settings;
+    private final Properties kafkaConfig;
     private final EmbeddedKafka broker;
     private RunwatchApp app;
 
-    private MonitorUnderTest(Path dir, Settings settings) throws Exception {
+    private MonitorUnderTest(Path dir, Settings settings, Properties kafkaConfig) throws Exception {
         this.dir = dir;
         this.settings = settings;
+        this.kafkaConfig = kafkaConfig;
         this.broker = EmbeddedKafka.start(dir.resolve("kafka"));
         this.app = startApp();
     }
 
     static MonitorUnderTest start(Path dir, Settings settings) throws Exception {
-        return new MonitorUnderTest(dir, settings);
+        return new MonitorUnderTest(dir, settings, new Properties());
+    }
+
+    /** With extra Kafka client settings, as {@code --kafka-config} gives them. */
+    static MonitorUnderTest start(Path dir, Settings settings, Properties kafkaConfig) throws Exception {
+        return new MonitorUnderTest(dir, settings, kafkaConfig);
     }
 
     private RunwatchApp startApp() throws IOException, InterruptedException {
         RunwatchApp started = RunwatchApp.start(settings, new RunwatchApp.Options(broker.bootstrapServers(),
-                new Properties(), dir.resolve("state"), "127.0.0.1", 0));
+                kafkaConfig, dir.resolve("state"), "127.0.0.1", 0));
         assertThat(started.awaitRunning(Duration.ofSeconds(60))).as("Streams reaches RUNNING").isTrue();
         return started;
     }

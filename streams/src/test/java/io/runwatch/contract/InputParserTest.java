@@ -60,7 +60,7 @@ class InputParserTest {
         "{\"run\":\"r\",\"loss\":2}                                  | missing_field",
         "{\"run\":7,\"step\":1}                                      | wrong_type",
         "{\"run\":\"r\",\"step\":\"one\"}                            | wrong_type",
-        "{\"run\":\"r\",\"step\":1.5}                                | wrong_type",
+        "{\"run\":\"r\",\"step\":1.5}                                | invalid_value",
         "{\"run\":\"r\",\"step\":1,\"loss\":\"high\"}                | wrong_type",
         "{\"run\":\"r\",\"step\":1,\"groups\":[1]}                   | wrong_type",
         "{\"run\":\"r\",\"step\":-1}                                 | invalid_value",
@@ -131,5 +131,77 @@ class InputParserTest {
                 .getBytes(StandardCharsets.UTF_8), 0).rejection().reason()).isEqualTo(Rejection.INVALID_VALUE);
         assertThat(parser.parse(InputParser.Kind.EVENTS, "{\"run\":\"r\",\"type\":\"checkpoint\"}"
                 .getBytes(StandardCharsets.UTF_8), 0).rejection().reason()).isEqualTo(Rejection.MISSING_FIELD);
+    }
+    @ParameterizedTest(name = "{0} → {1}")
+    @CsvSource(delimiter = '|', value = {
+        "{\"run\":\"r\",\"step\":1e30}                               | invalid_value | [0, 2^53)",
+        "{\"run\":\"r\",\"step\":9007199254740992}                   | invalid_value | [0, 2^53)",
+        "{\"run\":\"r\",\"step\":99999999999999999999999}            | invalid_value | [0, 2^53)",
+        "{\"run\":\"r\",\"step\":-3}                                 | invalid_value | [0, 2^53)",
+        "{\"run\":\"r\",\"step\":-0.5}                               | invalid_value | whole number",
+        "{\"run\":\"r\",\"step\":188.25}                             | invalid_value | whole number",
+        "{\"run\":\"r\",\"step\":NaN}                                | invalid_value | finite",
+        "{\"run\":\"r\",\"step\":\"7\"}                              | wrong_type    | must be an integer",
+        "{\"run\":\"r\",\"step\":true}                               | wrong_type    | must be an integer",
+        "{\"run\":\"r\",\"step\":1} {\"run\":\"r\",\"step\":2}         | malformed_json | Trailing token",
+        "{\"run\":\"r\",\"step\":1}x                                 | malformed_json | Unrecognized token",
+        "{\"run\":\"r\",\"step\":1,\"step\":2}                         | malformed_json | Duplicate field",
+        "{\"run\":\"r\",\"step\":1,\"x\":[[[[[[[[[1]]]]]]]]]}           | malformed_json | nesting depth",
+        "{\"run\":\"r\\u0000x\",\"step\":1}                           | invalid_value | U+0000",
+        "{\"run\":\"r\\nx\",\"step\":1}                               | invalid_value | U+000A",
+        "{\"run\":\"r\\u2028\",\"step\":1}                            | invalid_value | U+2028",
+        "{\"run\":\"r\\ud800\",\"step\":1}                            | invalid_value | unpaired surrogate",
+        "{\"run\":\"r\",\"step\":1,\"groups\":{\"a\\u0007\":{}}}         | invalid_value | group name",
+        "{\"run\":\"r\",\"step\":1,\"time\":1e30}                      | invalid_value | year 9999",
+    })
+    void theContractIsStrict(String json, String reason, String detail) {
+        ParseResult r = metrics(json);
+        assertThat(r.isOk()).as(json).isFalse();
+        assertThat(r.rejection().reason()).isEqualTo(reason);
+        assertThat(r.rejection().detail()).contains(detail);
+    }
+
+    @Test
+    void aWholeFloatStepIsThatIntegerAndTheLargestExactStepIsAccepted() {
+        assertThat(metrics("{\"run\":\"r\",\"step\":188.0}").input().metric().step()).isEqualTo(188);
+        assertThat(metrics("{\"run\":\"r\",\"step\":1e3}").input().metric().step()).isEqualTo(1000);
+        assertThat(metrics("{\"run\":\"r\",\"step\":9007199254740991}").input().metric().step())
+                .isEqualTo(9_007_199_254_740_991L);
+        assertThat(metrics("{\"run\":\"r\",\"step\":0}").input().metric().step()).isZero();
+    }
+
+    @Test
+    void labelsAreBoundedOnEveryTopic() {
+        String longName = "b".repeat(InputParser.MAX_NAME_LENGTH + 1);
+        ParseResult eval = parser.parse(InputParser.Kind.EVALS, ("{\"run\":\"p\",\"step\":1,\"benchmark\":\""
+                + longName + "\",\"value\":0.5}").getBytes(StandardCharsets.UTF_8), 0);
+        assertThat(eval.rejection().reason()).isEqualTo(Rejection.INVALID_VALUE);
+        assertThat(eval.rejection().detail()).contains("benchmark", "exceeds 200");
+        ParseResult metric = parser.parse(InputParser.Kind.EVALS,
+                "{\"run\":\"p\",\"step\":1,\"benchmark\":\"b\",\"metric\":\"a\\tb\",\"value\":0.5}"
+                        .getBytes(StandardCharsets.UTF_8), 0);
+        assertThat(metric.rejection().detail()).contains("metric", "U+0009");
+        ParseResult seed = parser.parse(InputParser.Kind.EVALS,
+                "{\"run\":\"p\",\"step\":1,\"benchmark\":\"b\",\"seed\":\"\\u001b[31m\",\"value\":0.5}"
+                        .getBytes(StandardCharsets.UTF_8), 0);
+        assertThat(seed.rejection().detail()).contains("seed", "U+001B");
+        ParseResult resumed = parser.parse(InputParser.Kind.EVENTS,
+                "{\"run\":\"r\",\"type\":\"start\",\"config\":{\"resumed_from_step\":1e30}}"
+                        .getBytes(StandardCharsets.UTF_8), 0);
+        assertThat(resumed.rejection().detail()).contains("resumed_from_step", "[0, 2^53)");
+        assertThat(metrics("{\"run\":\"r-\u00e9\u6f22\ud83d\ude80\",\"step\":1}").isOk())
+                .as("non-ASCII letters and paired surrogates are fine").isTrue();
+    }
+
+    @Test
+    void aRecordMayNotBringMoreParameterGroupsThanTheBound() {
+        StringBuilder groups = new StringBuilder();
+        for (int i = 0; i <= InputParser.MAX_GROUPS_PER_RECORD; i++) {
+            groups.append(i == 0 ? "" : ",").append("\"g").append(i).append("\":{\"grad_norm\":1}");
+        }
+        ParseResult r = new InputParser(1 << 20).parse(InputParser.Kind.METRICS,
+                ("{\"run\":\"r\",\"step\":1,\"groups\":{" + groups + "}}").getBytes(StandardCharsets.UTF_8), 0);
+        assertThat(r.rejection().reason()).isEqualTo(Rejection.INVALID_VALUE);
+        assertThat(r.rejection().detail()).contains("65 parameter groups");
     }
 }
