@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 /** {@code java -jar runwatch.jar COMMAND}: run, demo, backtest. Every flag has a RUNWATCH_<FLAG> twin. */
 @Command(name = "runwatch", mixinStandardHelpOptions = true, version = "runwatch 0.1.0",
         description = "Streaming monitor for large-model training runs.",
-        subcommands = {Main.RunCommand.class, Main.DemoCommand.class, BacktestCommand.class})
+        subcommands = {Main.RunCommand.class, Main.DemoCommand.class, BacktestCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
