@@ -320,6 +320,11 @@ public final class RunwatchMetrics {
     }
 
     private void remove(String name, Tags tags) {
+        if (!cells.containsKey(key(name, tags))) {
+            // never registered, or removed already: skip the registry search, which walks every meter (a NaN gauge
+            // of every run on every tick made the tick quadratic in runs: 18 s at 1,000 runs on 2 loaded cores)
+            return;
+        }
         Meter meter = registry.find(name).tags(tags).meter();
         if (meter != null) {
             remove(meter);
