@@ -81,6 +81,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch-runs", description = "Scale: runs added per batch (full 10000).")
     Integer batchRuns;
 
+    @Option(names = "--scale-budget-s", description = "Scale: add no batch after this many seconds (full 900; "
+            + "0: no limit).")
+    Long scaleBudgetS;
+
     @Option(names = "--run-length", description = "Length: steps of the long run (full 1000000).")
     Long runLength;
 
@@ -145,7 +149,7 @@ final class BenchCommand implements Callable<Integer> {
                 or(repetitions, base.repetitions()), or(partitions, base.partitions()),
                 latencyRate != null ? latencyRate : base.latencyRate(), or(latencyRuns, base.latencyRuns()),
                 or(probes, base.probes()), or(maxRuns, base.maxRuns()), or(batchRuns, base.batchRuns()),
-                base.recordsPerScaleRun(), runLength != null ? runLength : base.runLength(),
+                base.recordsPerScaleRun(), scaleBudgetS != null ? scaleBudgetS : base.scaleBudgetS(), runLength != null ? runLength : base.runLength(),
                 window != null ? window : base.window(),
                 sections == null || sections.isEmpty() ? base.sections() : EnumSet.copyOf(sections));
     }

@@ -73,20 +73,22 @@ public final class Bench {
      * @param batchRuns          runs added per batch
      * @param recordsPerScaleRun step records of each added run
      * @param runLength          steps of the one long run
+     * @param scaleBudgetS       no new batch is added once the scale section has run this long (0: no limit), so
+     *                           that a monitor that slows down with every run cannot keep the bench going for hours
      * @param window             steps compared at its start and its end
      */
     public record Plan(String name, int runs, int steps, int repetitions, int partitions, double latencyRate,
                        int latencyRuns, int probes, int maxRuns, int batchRuns, int recordsPerScaleRun,
-                       long runLength, long window, Set<Section> sections) {
+                       long scaleBudgetS, long runLength, long window, Set<Section> sections) {
         /** The sizes: 1,000 runs x 500 steps, 10,000 records/s, 100,000 live runs, a 1M-step run. */
         public static Plan full() {
-            return new Plan("full", 1_000, 500, 3, 1, 10_000, 1_000, 30, 100_000, 10_000, 3, 1_000_000, 100_000,
+            return new Plan("full", 1_000, 500, 3, 1, 10_000, 1_000, 30, 100_000, 10_000, 3, 900, 1_000_000, 100_000,
                     EnumSet.allOf(Section.class));
         }
 
         /** Every section at a size that finishes in under a minute: it shows the command works, not the speed. */
         public static Plan quick() {
-            return new Plan("short", 20, 100, 1, 1, 500, 50, 3, 1_000, 500, 3, 10_000, 2_000,
+            return new Plan("short", 20, 100, 1, 1, 500, 50, 3, 1_000, 500, 3, 0, 10_000, 2_000,
                     EnumSet.allOf(Section.class));
         }
     }
@@ -524,8 +526,16 @@ public final class Bench {
             }
             int live = 0;
             long produced = 0;
+            long sectionStart = System.nanoTime();
             try (KafkaProducer<byte[], byte[]> producer = kafka.bulkProducer()) {
                 while (live < plan.maxRuns()) {
+                    double elapsedS = (System.nanoTime() - sectionStart) / 1e9;
+                    if (plan.scaleBudgetS() > 0 && elapsedS > plan.scaleBudgetS()) {
+                        table.note("Stopped adding runs at " + live + " after " + Math.round(elapsedS)
+                                + " s: over the section's time budget of " + plan.scaleBudgetS() + " s.");
+                        log.printf("bench: scale: stopped at %d runs, over the time budget%n", live);
+                        break;
+                    }
                     int batch = Math.min(plan.batchRuns(), plan.maxRuns() - live);
                     BenchKafka.CheckedSends sends = new BenchKafka.CheckedSends();
                     long start = System.nanoTime();

@@ -19,9 +19,14 @@ public final class BenchReport {
     public static final String LENGTH_LAST = "last";
 
     /** One table: a title line, a header, rows whose first cell is a label and whose other cells are numbers. */
-    public record Table(String title, List<String> header, List<List<String>> rows) {
+    public record Table(String title, List<String> header, List<List<String>> rows, List<String> notes) {
         public Table(String title, List<String> header) {
-            this(title, header, new ArrayList<>());
+            this(title, header, new ArrayList<>(), new ArrayList<>());
+        }
+
+        /** A line printed under the table (what was not measured, and why). */
+        public void note(String line) {
+            notes.add(line);
         }
 
         public void row(String label, double... numbers) {
@@ -78,6 +83,10 @@ public final class BenchReport {
             out.append("|").append("---|".repeat(table.header().size())).append('\n');
             for (List<String> row : table.rows()) {
                 out.append("| ").append(String.join(" | ", row)).append(" |\n");
+            }
+            if (!table.notes().isEmpty()) {
+                out.append('\n');
+                table.notes().forEach(note -> out.append(note).append('\n'));
             }
         }
         return out.toString();
