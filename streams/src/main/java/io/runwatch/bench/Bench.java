@@ -321,15 +321,32 @@ public final class Bench {
             if (!monitor.awaitRunning(Duration.ofMinutes(2))) {
                 throw new IllegalStateException(applicationId + " did not reach RUNNING within 2 minutes");
             }
-            Map<String, Integer> probeIndex = new ConcurrentHashMap<>();
-            for (int i = 0; i < probes; i++) {
-                probeIndex.put(ContractRecords.runId("bench-probe", i), i);
-            }
-            threads.add(daemon("bench-alerts-reader", () -> readAlerts(probeIndex, onTopic, stop)));
-            threads.add(daemon("bench-metrics-poller", () -> pollMetrics(monitor.httpPort(), probeIndex, onMetrics,
-                    stop)));
-            threads.add(daemon("bench-background-load", () -> backgroundLoad(stop, backgroundSent,
-                    backgroundNanos)));
+            probe(monitor, probes, sent, onTopic, onMetrics, stop, backgroundSent, backgroundNanos, threads);
+        } finally {
+            deleteTree(stateDir);
+        }
+        double achieved = backgroundSent.get() / Math.max(1e-9, backgroundNanos.get() / 1e9);
+        BenchReport.Table table = report.table(String.format(Locale.ROOT,
+                "Alert latency: a steady %.0f records/s over %d runs (%.0f records/s achieved), one NaN probe per second "
+                        + "on a fresh run, %d probes; with fewer than 100 probes the p99 is the largest.",
+                plan.latencyRate(), plan.latencyRuns(), achieved, probes),
+                List.of("path", "p50 (ms)", "p99 (ms)", "max (ms)", "probes seen", "probes sent"));
+        latencyRow(table, BenchReport.LATENCY_ALERTS, sent, onTopic);
+        latencyRow(table, BenchReport.LATENCY_METRICS, sent, onMetrics);
+    }
+
+    /** Runs the load, the readers and the probes; stops those threads before the monitor they watch is closed. */
+    private void probe(MonitorLauncher.Monitor monitor, int probes, long[] sent, long[] onTopic, long[] onMetrics,
+                       AtomicBoolean stop, AtomicLong backgroundSent, AtomicLong backgroundNanos, List<Thread> threads)
+            throws Exception {
+        Map<String, Integer> probeIndex = new ConcurrentHashMap<>();
+        for (int i = 0; i < probes; i++) {
+            probeIndex.put(ContractRecords.runId("bench-probe", i), i);
+        }
+        threads.add(daemon("bench-alerts-reader", () -> readAlerts(probeIndex, onTopic, stop)));
+        threads.add(daemon("bench-metrics-poller", () -> pollMetrics(monitor.httpPort(), probeIndex, onMetrics, stop)));
+        threads.add(daemon("bench-background-load", () -> backgroundLoad(stop, backgroundSent, backgroundNanos)));
+        try {
             threads.forEach(Thread::start);
             Thread.sleep(Math.min(5_000, 1_000L * Math.max(1, probes / 5))); // the load settles first
             BenchKafka.CheckedSends sends = new BenchKafka.CheckedSends();
@@ -361,16 +378,7 @@ public final class Bench {
             for (Thread thread : threads) {
                 thread.join(10_000);
             }
-            deleteTree(stateDir);
         }
-        double achieved = backgroundSent.get() / Math.max(1e-9, backgroundNanos.get() / 1e9);
-        BenchReport.Table table = report.table(String.format(Locale.ROOT,
-                "Alert latency: a steady %.0f records/s over %d runs (%.0f records/s achieved), one NaN probe per second "
-                        + "on a fresh run, %d probes; with fewer than 100 probes the p99 is the largest.",
-                plan.latencyRate(), plan.latencyRuns(), achieved, probes),
-                List.of("path", "p50 (ms)", "p99 (ms)", "max (ms)", "probes seen", "probes sent"));
-        latencyRow(table, BenchReport.LATENCY_ALERTS, sent, onTopic);
-        latencyRow(table, BenchReport.LATENCY_METRICS, sent, onMetrics);
     }
 
     private static boolean allSeen(long[] onTopic, long[] onMetrics) {
