@@ -59,6 +59,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--repetitions", description = "Drain: identity/runwatch pairs (full 3).")
     Integer repetitions;
 
+    @Option(names = "--warmups", description = "Drain: pairs run first and not counted (full 1, short 0).")
+    Integer warmups;
+
     @Option(names = "--partitions", description = "Partitions of every topic (default 1).")
     Integer partitions;
 
@@ -146,10 +149,11 @@ final class BenchCommand implements Callable<Integer> {
     Bench.Plan plan() {
         Bench.Plan base = quick ? Bench.Plan.quick() : Bench.Plan.full();
         return new Bench.Plan(base.name(), or(runs, base.runs()), or(steps, base.steps()),
-                or(repetitions, base.repetitions()), or(partitions, base.partitions()),
+                or(warmups, base.warmups()), or(repetitions, base.repetitions()), or(partitions, base.partitions()),
                 latencyRate != null ? latencyRate : base.latencyRate(), or(latencyRuns, base.latencyRuns()),
                 or(probes, base.probes()), or(maxRuns, base.maxRuns()), or(batchRuns, base.batchRuns()),
-                base.recordsPerScaleRun(), scaleBudgetS != null ? scaleBudgetS : base.scaleBudgetS(), runLength != null ? runLength : base.runLength(),
+                base.recordsPerScaleRun(), scaleBudgetS != null ? scaleBudgetS : base.scaleBudgetS(),
+                runLength != null ? runLength : base.runLength(),
                 window != null ? window : base.window(),
                 sections == null || sections.isEmpty() ? base.sections() : EnumSet.copyOf(sections));
     }

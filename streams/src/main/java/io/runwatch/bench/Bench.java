@@ -64,6 +64,9 @@ public final class Bench {
      *
      * @param runs               runs pre-loaded for the drain
      * @param steps              steps per pre-loaded run
+     * @param warmups            identity/runwatch pairs run first and not counted: the first drains of a fresh JVM
+     *                           run interpreted code and measured 8-15k records/s for an identity app that then ran
+     *                           at 110-145k
      * @param repetitions        identity/runwatch pairs, alternated
      * @param partitions         partitions of every topic
      * @param latencyRate        background records/s while probing latency
@@ -77,18 +80,18 @@ public final class Bench {
      *                           that a monitor that slows down with every run cannot keep the bench going for hours
      * @param window             steps compared at its start and its end
      */
-    public record Plan(String name, int runs, int steps, int repetitions, int partitions, double latencyRate,
-                       int latencyRuns, int probes, int maxRuns, int batchRuns, int recordsPerScaleRun,
-                       long scaleBudgetS, long runLength, long window, Set<Section> sections) {
+    public record Plan(String name, int runs, int steps, int warmups, int repetitions, int partitions,
+                       double latencyRate, int latencyRuns, int probes, int maxRuns, int batchRuns,
+                       int recordsPerScaleRun, long scaleBudgetS, long runLength, long window, Set<Section> sections) {
         /** The sizes: 1,000 runs x 500 steps, 10,000 records/s, 100,000 live runs, a 1M-step run. */
         public static Plan full() {
-            return new Plan("full", 1_000, 500, 3, 1, 10_000, 1_000, 30, 100_000, 10_000, 3, 900, 1_000_000, 100_000,
+            return new Plan("full", 1_000, 500, 1, 3, 1, 10_000, 1_000, 30, 100_000, 10_000, 3, 900, 1_000_000, 100_000,
                     EnumSet.allOf(Section.class));
         }
 
         /** Every section at a size that finishes in under a minute: it shows the command works, not the speed. */
         public static Plan quick() {
-            return new Plan("short", 20, 100, 1, 1, 500, 50, 3, 1_000, 500, 3, 0, 10_000, 2_000,
+            return new Plan("short", 20, 100, 0, 1, 1, 500, 50, 3, 1_000, 500, 3, 0, 10_000, 2_000,
                     EnumSet.allOf(Section.class));
         }
     }
@@ -132,25 +135,34 @@ public final class Bench {
     private String runAll(String brokerLabel) throws Exception {
         String loadBefore = loadAverage();
         long started = System.nanoTime();
-        if (plan.sections().contains(Section.drain)) {
-            drain();
-        }
-        if (plan.sections().contains(Section.latency)) {
-            latency();
-        }
-        if (plan.sections().contains(Section.scale)) {
-            scale();
-        }
-        if (plan.sections().contains(Section.length)) {
-            runLength();
-        }
+        List<String> failures = new ArrayList<>();
+        section(Section.drain, this::drain, failures);
+        section(Section.latency, this::latency, failures);
+        section(Section.scale, this::scale, failures);
+        section(Section.length, this::runLength, failures);
         report.heading(String.format(Locale.ROOT, "runwatch bench (%s mode), %s: %d cores, Java %s, max heap %d MiB; "
                         + "load average (1/5/15 min) %s at the start, %s at the end; broker %s; %d partition(s), "
                         + "%d stream thread(s); %.0f s in all.",
                 plan.name(), Instant.now().truncatedTo(ChronoUnit.MINUTES), Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20, loadBefore,
                 loadAverage(), brokerLabel, plan.partitions(), threads, (System.nanoTime() - started) / 1e9));
+        failures.forEach(report::heading);
         return report.markdown();
+    }
+
+    /** Runs one section; a failure is reported (and printed under the heading) and the next section still runs. */
+    private void section(Section section, ThrowingRunnable body, List<String> failures) {
+        if (!plan.sections().contains(section)) {
+            return;
+        }
+        try {
+            body.run();
+        } catch (Exception e) {
+            String line = "Section " + section + " failed: " + e;
+            failures.add(line);
+            log.println("bench: " + line);
+            e.printStackTrace(log);
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -180,6 +192,13 @@ public final class Bench {
         List<Double> runwatch = new ArrayList<>();
         List<Double> ratios = new ArrayList<>();
         List<Double> detectors = new ArrayList<>();
+        for (int i = 0; i < plan.warmups(); i++) {
+            double id = drainIdentity(-1 - i, total);
+            double rw = drainRunwatch(-1 - i, total);
+            detectorsAlone(records);
+            log.printf(Locale.ROOT, "bench: drain warm-up %d/%d (not counted): identity %.0f records/s, runwatch %.0f "
+                    + "records/s%n", i + 1, plan.warmups(), id, rw);
+        }
         for (int i = 0; i < plan.repetitions(); i++) {
             double id = drainIdentity(i, total);
             double rw = drainRunwatch(i, total);
@@ -194,8 +213,10 @@ public final class Bench {
         }
         BenchReport.Table table = report.table(String.format(Locale.ROOT,
                 "Drain of a pre-loaded topic: %d runs x %d steps = %d records of %.0f B on average (groups on every "
-                        + "%dth step), %d repetition(s) alternating identity and runwatch, each a fresh application.",
-                plan.runs(), plan.steps(), total, meanBytes, ContractRecords.GROUPS_EVERY_STEPS, plan.repetitions()),
+                        + "%dth step), %d repetition(s) alternating identity and runwatch, each a fresh application, "
+                        + "after %d warm-up pair(s) not counted.",
+                plan.runs(), plan.steps(), total, meanBytes, ContractRecords.GROUPS_EVERY_STEPS, plan.repetitions(),
+                plan.warmups()),
                 List.of("path", "records/s (median)", "min", "max", "ratio to identity (median)", "ratio min",
                         "ratio max"));
         Stats id = Stats.of(identity);
@@ -231,7 +252,7 @@ public final class Bench {
     }
 
     private double drainIdentity(int repetition, long total) throws Exception {
-        String applicationId = "bench-identity-" + nonce + "-" + repetition;
+        String applicationId = "bench-identity-" + nonce + "-" + (repetition < 0 ? "w" + -repetition : repetition);
         Path stateDir = Files.createDirectories(workDir.resolve(applicationId));
         try (IdentityApp app = new IdentityApp(Topics.METRICS.name(), launcher.streamsProperties(applicationId,
                 stateDir))) {
@@ -242,7 +263,7 @@ public final class Bench {
     }
 
     private double drainRunwatch(int repetition, long total) throws Exception {
-        String applicationId = "bench-runwatch-" + nonce + "-" + repetition;
+        String applicationId = "bench-runwatch-" + nonce + "-" + (repetition < 0 ? "w" + -repetition : repetition);
         Path stateDir = Files.createDirectories(workDir.resolve(applicationId));
         try (MonitorLauncher.Monitor monitor = launcher.start(applicationId, stateDir)) {
             return timedDrain(applicationId, total, () -> monitor.awaitRunning(Duration.ofMinutes(2)));
@@ -327,8 +348,8 @@ public final class Bench {
         }
         double achieved = backgroundSent.get() / Math.max(1e-9, backgroundNanos.get() / 1e9);
         BenchReport.Table table = report.table(String.format(Locale.ROOT,
-                "Alert latency: a steady %.0f records/s over %d runs (%.0f records/s achieved), one NaN probe per second "
-                        + "on a fresh run, %d probes; with fewer than 100 probes the p99 is the largest.",
+                "Alert latency: a steady %.0f records/s over %d runs (%.0f records/s achieved), one NaN probe per "
+                        + "second on a fresh run, %d probes; with fewer than 100 probes the p99 is the largest.",
                 plan.latencyRate(), plan.latencyRuns(), achieved, probes),
                 List.of("path", "p50 (ms)", "p99 (ms)", "max (ms)", "probes seen", "probes sent"));
         latencyRow(table, BenchReport.LATENCY_ALERTS, sent, onTopic);
@@ -457,7 +478,8 @@ public final class Bench {
     }
 
     /** Scrapes /metrics back to back; a probe counts as seen at the end of the first scrape that shows it. */
-    private void pollMetrics(int port, Map<String, Integer> probeIndex, long[] onMetrics, AtomicBoolean stop) throws Exception {
+    private void pollMetrics(int port, Map<String, Integer> probeIndex, long[] onMetrics, AtomicBoolean stop)
+            throws Exception {
         while (!stop.get()) {
             Scrape scrape = scrape(port);
             long now = System.nanoTime();
