@@ -17,11 +17,11 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code java -jar runwatch.jar COMMAND}: run, demo, backtest, tail. Every flag has a RUNWATCH_<FLAG> twin. */
+/** {@code java -jar runwatch.jar COMMAND}: run, demo, backtest, tail, import-evals, bench. Every flag has a RUNWATCH_<FLAG> twin. */
 @Command(name = "runwatch", mixinStandardHelpOptions = true, version = "runwatch 0.1.0",
         description = "Streaming monitor for large-model training runs.",
         subcommands = {Main.RunCommand.class, Main.DemoCommand.class, BacktestCommand.class, TailCommand.class,
-                ImportEvalsCommand.class})
+                ImportEvalsCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
