@@ -68,7 +68,7 @@ public record TrainingSettings(
                                       long frozenMinRepeats, double collapsedFloor, long collapsedSteps,
                                       double blowupDecades) {
         public static NotTrainingSettings defaults() {
-            return new NotTrainingSettings(100, 0.5, 1.0, 10, 0.005, 1e-7, 10, 1e-3, 3, 2.0);
+            return new NotTrainingSettings(100, 0.5, 1.0, 10, 0.005, 1e-7, 10, 1e-4, 3, 2.0);
         }
     }
 
