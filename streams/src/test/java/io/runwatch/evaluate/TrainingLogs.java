@@ -39,9 +39,9 @@ final class TrainingLogs {
                 String run = node.get("run").asText();
                 long step = node.get("step").asLong();
                 Double loss = node.has("loss") || node.path("lm_loss_field_absent").asBoolean(false)
-                        ? number(node, "loss") : null;
-                Double skipped = node.has("skipped_steps") ? number(node, "skipped_steps")
-                        : node.has("skipped") ? number(node, "skipped") : null;
+                        ? Double.valueOf(number(node, "loss")) : null;
+                Double skipped = node.has("skipped_steps") ? Double.valueOf(number(node, "skipped_steps"))
+                        : node.has("skipped") ? Double.valueOf(number(node, "skipped")) : null;
                 MetricPoint point = new MetricPoint(run, step, EPOCH_MS + step * 1000, loss, null, null, null, null,
                         null, null, null, null, null, null)
                         .withGradNorm(node.has("grad_norm") ? number(node, "grad_norm") : null)
