@@ -193,6 +193,46 @@ public final class Settings {
             1, 1_000_000, "Logged steps between baseline snapshots kept for rewinds (3 periodic plus 3 at "
                     + "checkpoints, so the state stays a few KB).");
 
+    // ---- mixed precision and runs that stopped learning (issue 17) ------------------------------------
+    public static final Setting TRAINING_SKIP_WINDOW_STEPS = longValue("training.skip.window.steps", 100, 10,
+            1_000_000, "Optimizer steps (not logged lines) over which the share of fp16-skipped steps is measured "
+                    + "(and at least 3 records). A scaler warm-up skips at most ~36 of the first steps (DeepSpeed "
+                    + "at 2^32 with hysteresis 2), so a 100-step window stays under half; a collapse where every "
+                    + "step is skipped fills half of it after 50 steps, inside the 100 the issue allows.");
+    public static final Setting TRAINING_SKIP_FRACTION = decimal("training.skip.fraction", 0.5, 0.05, 1,
+            "Share of skipped optimizer steps in the window that means the run is not training (\"most steps\"). "
+                    + "A healthy GradScaler skips one step per growth interval (1 in 2000); resolves under half of it.");
+    public static final Setting TRAINING_LOSS_SCALE_MIN = decimal("training.loss.scale.min", 1.0, 0, 1e9,
+            "A loss scale below this has collapsed: DeepSpeed and Megatron stop at min_loss_scale 1, and "
+                    + "GradScaler only goes below 1 when nearly every step overflows.");
+    public static final Setting TRAINING_LOSS_SCALE_COLLAPSE_HALVINGS = decimal(
+            "training.loss.scale.collapse.halvings", 10, 1, 64, "Halvings of the loss scale below its maximum "
+                    + "over the window (after the first window of the run, the scaler's warm-up) that count as a "
+                    + "collapse: 2^10 is ten overflows in a row, which a healthy scaler (one per growth) never shows.");
+    public static final Setting TRAINING_SKIP_MIN_IMPROVEMENT = decimal("training.skip.min.improvement", 0.005,
+            0, 1, "Relative fall of the mean loss from the first to the second half of a skipping stretch (also "
+                    + "over 3 standard errors of the run's noise) that shows updates still reach the model: then "
+                    + "only the gradient-norm metric is broken and not_training is a ticket, not a page.");
+    public static final Setting TRAINING_FROZEN_ALPHA = decimal("training.frozen.loss.alpha", 1e-7, 1e-15, 0.1,
+            "Chance per logged step that a healthy run repeats its loss value as often as a frozen-loss alert "
+                    + "needs, from its noise at the printed precision: 1e-7 keeps a 100,000-step run at 1% while a "
+                    + "4-decimal loss alerts after 10 repeats, a 2-decimal plateau whose noise is one printed unit "
+                    + "after 18, and a loss printed far more coarsely than its noise never.");
+    public static final Setting TRAINING_FROZEN_MIN_REPEATS = longValue("training.frozen.loss.min.repeats", 10, 2,
+            1_000_000, "Fewest identical consecutive loss values that alert, however fine the printed precision: "
+                    + "an evaluation-style repeat of a few records is not a frozen run.");
+    public static final Setting TRAINING_COLLAPSED_FLOOR = decimal("training.collapsed.loss.floor", 1e-4, 0, 1,
+            "A loss in [0, this) nats is below what a language model's cross-entropy reaches (perplexity 1.0001): "
+                    + "the labels are masked out or the loss is computed on nothing. Real fine-tunes that memorise "
+                    + "a small set get to 4e-4 (QLoRA, mmengine) and 9e-4 (Whisper, HF); a printed 0.0000 is "
+                    + "below 1e-4.");
+    public static final Setting TRAINING_COLLAPSED_STEPS = longValue("training.collapsed.loss.steps", 3, 1,
+            1_000_000, "Logged steps in a row below the floor that page: one empty batch can print 0 once; three "
+                    + "in a row is the run.");
+    public static final Setting TRAINING_BLOWUP_DECADES = decimal("training.blowup.decades", 2.0, 0.5, 20,
+            "Decades above where the run started (its first loss, at least 1) that a finite loss pages at once, "
+                    + "before any baseline and whatever the gradient norm says: a spike of 100x is no bad batch.");
+
     // ---- checkpoint evaluations ------------------------------------------------------------------------
     public static final Setting EVAL_KENDALL_WINDOW = integer("evals.kendall.window", 10, 3, 1_000,
             "Checkpoints in the rolling Kendall tau gauge: 10 spans a recent stretch yet gives tau steps of "
@@ -447,7 +487,13 @@ public final class Settings {
                 decimal(TRAINING_SPIKE_RATE_TICKET), decimal(TRAINING_GRAD_SPIKE_Z),
                 longValue(TRAINING_GRAD_PERSIST_STEPS), decimal(TRAINING_PRECURSOR_COLLAPSE_DECADES),
                 decimal(TRAINING_PRECURSOR_UPDATE_RMS), longValue(REORDER_TOLERANCE_STEPS),
-                longValue(TRAINING_SNAPSHOT_INTERVAL_STEPS));
+                longValue(TRAINING_SNAPSHOT_INTERVAL_STEPS),
+                new TrainingSettings.NotTrainingSettings(longValue(TRAINING_SKIP_WINDOW_STEPS),
+                        decimal(TRAINING_SKIP_FRACTION), decimal(TRAINING_LOSS_SCALE_MIN),
+                        decimal(TRAINING_LOSS_SCALE_COLLAPSE_HALVINGS), decimal(TRAINING_SKIP_MIN_IMPROVEMENT),
+                        decimal(TRAINING_FROZEN_ALPHA), longValue(TRAINING_FROZEN_MIN_REPEATS),
+                        decimal(TRAINING_COLLAPSED_FLOOR), longValue(TRAINING_COLLAPSED_STEPS),
+                        decimal(TRAINING_BLOWUP_DECADES)));
     }
 
     public StepGuardSettings stepGuard() {

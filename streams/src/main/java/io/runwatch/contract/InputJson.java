@@ -42,6 +42,7 @@ public final class InputJson {
         number(o, "loss_scale", p.lossScale());
         number(o, "val_loss", p.valLoss());
         number(o, "expect_next_within_s", p.expectNextWithinS());
+        number(o, "skipped_steps", p.skippedSteps());
         if (!p.groups().isEmpty()) {
             ObjectNode groups = o.putObject("groups");
             for (Map.Entry<String, GroupStats> g : p.groups().entrySet()) {
@@ -71,6 +72,9 @@ public final class InputJson {
             whole(config, "total_steps", c.totalSteps());
             whole(config, "warmup_steps", c.warmupSteps());
             whole(config, "resumed_from_step", c.resumedFromStep());
+            if (c.precision() != null) {
+                config.put("precision", c.precision());
+            }
         }
         if (e.status() != null) {
             o.put("status", e.status());

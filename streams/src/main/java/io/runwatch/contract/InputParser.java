@@ -64,7 +64,8 @@ public final class InputParser {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
     private static final Set<String> METRIC_FIELDS = Set.of("run", "step", "time", "loss", "grad_norm", "lr",
-            "tokens_per_s", "step_time_s", "tokens", "loss_scale", "val_loss", "groups", "expect_next_within_s");
+            "tokens_per_s", "step_time_s", "tokens", "loss_scale", "val_loss", "groups", "expect_next_within_s",
+            "skipped_steps");
     private static final Set<String> LOSS_LIKE_METRICS = Set.of("loss", "ppl", "perplexity", "bpb", "ce",
             "ce_loss", "nll", "bits_per_byte");
 
@@ -155,7 +156,7 @@ public final class InputParser {
         return new MetricPoint(run, step, time, f.number("loss", ""), f.number("grad_norm", ""),
                 f.number("lr", ""), f.number("tokens_per_s", ""), f.number("step_time_s", ""),
                 f.number("tokens", ""), f.number("loss_scale", ""), f.number("val_loss", ""),
-                f.nonNegative("expect_next_within_s"), groups, extras);
+                f.nonNegative("expect_next_within_s"), groups, extras, f.nonNegative("skipped_steps"));
     }
 
     private EvalPoint eval(Fields f, long recordTimestampMs) {
@@ -216,12 +217,36 @@ public final class InputParser {
             });
             config = new RunConfig(c.nonNegative("num_params"), c.nonNegative("adam_eps"), c.nonNegative("lr_max"),
                     total == null ? null : total.longValue(), warmup == null ? null : warmup.longValue(),
-                    resumed, extras);
+                    resumed, extras, precision(c.optionalLabel("precision")));
         }
         if (type == RunEventType.start && step == null) {
             step = config.resumedFromStep();
         }
         return new RunEvent(run, type, step, f.time(recordTimestampMs), config, f.optionalLabel("status"));
+    }
+
+    /**
+     * The declared training precision, lower-cased; the spellings trainers use for the same thing (Lightning's
+     * {@code 16-mixed}, PyTorch's {@code float16}) are accepted, anything else is refused: a typo must not
+     * silently turn an fp16 run's routine skipped steps into pages.
+     */
+    private static String precision(String declared) {
+        if (declared == null) {
+            return null;
+        }
+        String p = declared.trim().toLowerCase(Locale.ROOT).replaceFirst("-(mixed|true)$", "");
+        String known = switch (p) {
+            case "fp16", "float16", "half", "16" -> "fp16";
+            case "bf16", "bfloat16" -> "bf16";
+            case "fp32", "float32", "32", "tf32" -> "fp32";
+            case "fp8", "float8" -> "fp8";
+            default -> null;
+        };
+        if (known == null) {
+            throw new InvalidField(Rejection.INVALID_VALUE,
+                    "config.precision must be one of " + RunConfig.PRECISIONS + ", got " + declared);
+        }
+        return known;
     }
 
     /** Reads typed fields of one JSON object, throwing {@link InvalidField} with a precise message. */

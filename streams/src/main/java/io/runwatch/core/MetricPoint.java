@@ -8,6 +8,8 @@ import java.util.Map;
  *
  * @param timeMs            epoch ms of the step (the record timestamp when the trainer sent none)
  * @param expectNextWithinS the trainer's own promise of when the next record is due (long checkpoint write)
+ * @param skippedSteps      optimizer steps the fp16 loss scaler skipped in the interval this record covers
+ *                          (Megatron's "number of skipped iterations", DeepSpeed's overflow lines); null if not logged
  */
 public record MetricPoint(
         String run,
@@ -23,11 +25,20 @@ public record MetricPoint(
         Double valLoss,
         Double expectNextWithinS,
         Map<String, GroupStats> groups,
-        Map<String, Double> extras) {
+        Map<String, Double> extras,
+        Double skippedSteps) {
 
     public MetricPoint {
         groups = groups == null ? Map.of() : Map.copyOf(groups);
         extras = extras == null ? Map.of() : Map.copyOf(extras);
+    }
+
+    /** Without {@code skipped_steps}, the shape the record had before it was added. */
+    public MetricPoint(String run, long step, long timeMs, Double loss, Double gradNorm, Double lr, Double tokensPerS,
+                       Double stepTimeS, Double tokens, Double lossScale, Double valLoss, Double expectNextWithinS,
+                       Map<String, GroupStats> groups, Map<String, Double> extras) {
+        this(run, step, timeMs, loss, gradNorm, lr, tokensPerS, stepTimeS, tokens, lossScale, valLoss,
+                expectNextWithinS, groups, extras, null);
     }
 
     /** A bare step with only a loss: convenient for tests and generators. */
@@ -37,26 +48,36 @@ public record MetricPoint(
 
     public MetricPoint withGradNorm(Double value) {
         return new MetricPoint(run, step, timeMs, loss, value, lr, tokensPerS, stepTimeS, tokens, lossScale, valLoss,
-                expectNextWithinS, groups, extras);
+                expectNextWithinS, groups, extras, skippedSteps);
     }
 
     public MetricPoint withGroups(Map<String, GroupStats> value) {
         return new MetricPoint(run, step, timeMs, loss, gradNorm, lr, tokensPerS, stepTimeS, tokens, lossScale,
-                valLoss, expectNextWithinS, value, extras);
+                valLoss, expectNextWithinS, value, extras, skippedSteps);
     }
 
     public MetricPoint withThroughput(Double tokensPerSecond, Double stepSeconds) {
         return new MetricPoint(run, step, timeMs, loss, gradNorm, lr, tokensPerSecond, stepSeconds, tokens,
-                lossScale, valLoss, expectNextWithinS, groups, extras);
+                lossScale, valLoss, expectNextWithinS, groups, extras, skippedSteps);
     }
 
     public MetricPoint withExpectNextWithinS(Double seconds) {
         return new MetricPoint(run, step, timeMs, loss, gradNorm, lr, tokensPerS, stepTimeS, tokens, lossScale,
-                valLoss, seconds, groups, extras);
+                valLoss, seconds, groups, extras, skippedSteps);
+    }
+
+    public MetricPoint withLossScale(Double value) {
+        return new MetricPoint(run, step, timeMs, loss, gradNorm, lr, tokensPerS, stepTimeS, tokens, value, valLoss,
+                expectNextWithinS, groups, extras, skippedSteps);
+    }
+
+    public MetricPoint withSkippedSteps(Double value) {
+        return new MetricPoint(run, step, timeMs, loss, gradNorm, lr, tokensPerS, stepTimeS, tokens, lossScale,
+                valLoss, expectNextWithinS, groups, extras, value);
     }
 
     public MetricPoint withLr(Double value) {
         return new MetricPoint(run, step, timeMs, loss, gradNorm, value, tokensPerS, stepTimeS, tokens, lossScale,
-                valLoss, expectNextWithinS, groups, extras);
+                valLoss, expectNextWithinS, groups, extras, skippedSteps);
     }
 }

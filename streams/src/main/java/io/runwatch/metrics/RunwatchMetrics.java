@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * runwatch_run_last_seen_timestamp_seconds{run}       record time of the newest record
  * runwatch_group_grad_norm{run,group}, runwatch_group_update_rms_over_lr{run,group}
  * runwatch_loss_spikes_total{run}, runwatch_run_loss_spike_rate{run}
+ * runwatch_run_skipped_steps_total{run}, runwatch_run_skipped_step_fraction{run}, runwatch_run_loss_scale{run}
  * runwatch_eval_score{run,benchmark,metric}, runwatch_eval_noise{...}, runwatch_eval_regression_z{...}
  * runwatch_eval_noisy{run,benchmark,metric}          1 while the trajectory is classed as noise, else 0
  * runwatch_eval_kendall_tau{run,benchmark,metric,window}   window = "all" or the rolling window size
@@ -218,6 +219,7 @@ public final class RunwatchMetrics {
         setIfPresent("runwatch_run_lr", "Learning rate at the newest step", run, p.lr());
         setIfPresent("runwatch_run_tokens_per_second", "Training throughput at the newest step", run,
                 p.tokensPerS());
+        setIfPresent("runwatch_run_loss_scale", "fp16 dynamic loss scale at the newest step", run, p.lossScale());
         p.groups().forEach((group, stats) -> {
             Tags tags = run.and("group", group);
             setIfPresent("runwatch_group_grad_norm", "Gradient norm of a parameter group", tags, stats.gradNorm());
@@ -243,6 +245,14 @@ public final class RunwatchMetrics {
                 run), total);
         setIfFinite("runwatch_run_loss_spike_rate", "Loss outliers per 1000 logged steps, recent window",
                 Tags.of("run", run), ratePerThousandSteps);
+    }
+
+    /** Optimizer steps the fp16 loss scaler skipped so far, and their recent share (see TrainingHealthMonitor). */
+    public void skippedSteps(String run, long total, double recentFraction) {
+        raise(counterCell("runwatch_run_skipped_steps_total", "Optimizer steps skipped by the fp16 loss scaler",
+                run), total);
+        setIfFinite("runwatch_run_skipped_step_fraction", "Share of skipped optimizer steps, recent window",
+                Tags.of("run", run), recentFraction);
     }
 
     // ---- evaluations --------------------------------------------------------------------------------

@@ -117,6 +117,8 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
             }
             metrics.lossSpikes(run, TrainingHealthMonitor.lossSpikesTotal(trainingState),
                     TrainingHealthMonitor.lossSpikeRatePer1000(trainingState));
+            metrics.skippedSteps(run, TrainingHealthMonitor.skippedStepsTotal(trainingState),
+                    TrainingHealthMonitor.skippedStepFraction(trainingState));
         } else {
             RunEvent event = input.event();
             alerts.addAll(training.onEvent(trainingState, event));

@@ -52,7 +52,7 @@ class DashboardsTest {
         List<String> titles = panelTitles(dashboard);
         assertThat(titles).contains("Loss", "Gradient norm and learning rate", "Gradient norm per parameter group",
                 "Update RMS / learning rate per group", "Tokens per second", "Eval: $benchmark",
-                "Kendall τ (step vs score)", "Active alerts");
+                "Kendall τ (step vs score)", "Active alerts", "Loss scale and skipped steps");
         assertThat(variables(dashboard)).anyMatch(v -> "run".equals(v.path("name").asText()));
 
         // Alert regions are drawn on the Loss panel.

@@ -166,7 +166,9 @@ final class SyntheticTrainingSuite {
             }
         }
         c.label(TrainingLabel.of(AlertType.nonfinite, c.step(at), c.step(last) + c.interval, Severity.page));
-        return c.build("nonfinite", Map.of());
+        // A lone Inf gradient norm with a finite loss is an fp16 scaler's skipped step unless the run declares a
+        // precision without loss scaling: this one does, so it must still page (issue 17).
+        return c.build("nonfinite", variant == 3 ? Map.of("config", RunConfig.ofPrecision("bf16")) : Map.of());
     }
 
     /** A persistent gradient-norm jump; every fourth comes with a loss spike. */

@@ -39,7 +39,10 @@ import java.util.function.Predicate;
 public final class TrainingEvaluation {
     static final List<AlertType> FAMILIES = List.of(AlertType.loss_spike, AlertType.divergence, AlertType.nonfinite,
             AlertType.grad_norm_spike, AlertType.adam_precursor, AlertType.run_rewound);
-    private static final Set<AlertType> TRAINING_TYPES = Set.copyOf(FAMILIES);
+    /** Scored types: the families, and issue 17's, whose pages and tickets on these runs are all false. */
+    private static final Set<AlertType> TRAINING_TYPES = java.util.EnumSet.of(AlertType.loss_spike,
+            AlertType.divergence, AlertType.nonfinite, AlertType.grad_norm_spike, AlertType.adam_precursor,
+            AlertType.run_rewound, AlertType.not_training, AlertType.loss_blowup, AlertType.skipped_steps);
     /** Detections this many logged steps before a label's onset still count (onsets are labelled by hand). */
     private static final long EARLY_TOLERANCE = 5;
     /** An alert this many logged steps after a label's end is still about that episode, not a false alarm. */
@@ -312,10 +315,14 @@ public final class TrainingEvaluation {
                         alert.step(), alert.summary()));
                 if (alert.severity() == Severity.page) {
                     total.falsePages++;
-                    family.falsePages++;
+                    if (family != null) {
+                        family.falsePages++;
+                    }
                 } else {
                     total.falseTickets++;
-                    family.falseTickets++;
+                    if (family != null) {
+                        family.falseTickets++;
+                    }
                 }
             }
         }
@@ -386,12 +393,18 @@ public final class TrainingEvaluation {
         return false;
     }
 
-    /** A divergence begins as a spike, so a loss_spike ticket is a correct early report of one (not a false one). */
+    /**
+     * A divergence begins as a spike, so a loss_spike ticket is a correct early report of one (not a false one);
+     * a loss_blowup page on a divergence or a non-finite episode is the same page by another rule.
+     */
     private static boolean matchesType(TrainingLabel label, Alert alert, boolean anyTypeMatches) {
         if (anyTypeMatches || alert.type() == label.family()) {
             return true;
         }
-        return label.family() == AlertType.divergence && alert.type() == AlertType.loss_spike;
+        // A loss 100x above its start (loss_blowup) is where a climbing divergence or a run about to go NaN ends up.
+        return (label.family() == AlertType.divergence && alert.type() == AlertType.loss_spike)
+                || ((label.family() == AlertType.divergence || label.family() == AlertType.nonfinite)
+                && alert.type() == AlertType.loss_blowup);
     }
 
     // ---- the real logs -------------------------------------------------------------------------------------

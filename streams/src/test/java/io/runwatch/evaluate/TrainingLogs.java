@@ -38,9 +38,16 @@ final class TrainingLogs {
                 }
                 String run = node.get("run").asText();
                 long step = node.get("step").asLong();
-                MetricPoint point = MetricPoint.ofLoss(run, step, EPOCH_MS + step * 1000, number(node, "loss"))
+                Double loss = node.has("loss") || node.path("lm_loss_field_absent").asBoolean(false)
+                        ? Double.valueOf(number(node, "loss")) : null;
+                Double skipped = node.has("skipped_steps") ? Double.valueOf(number(node, "skipped_steps"))
+                        : node.has("skipped") ? Double.valueOf(number(node, "skipped")) : null;
+                MetricPoint point = new MetricPoint(run, step, EPOCH_MS + step * 1000, loss, null, null, null, null,
+                        null, null, null, null, null, null)
                         .withGradNorm(node.has("grad_norm") ? number(node, "grad_norm") : null)
-                        .withLr(node.has("lr") ? number(node, "lr") : null);
+                        .withLr(node.has("lr") ? number(node, "lr") : null)
+                        .withLossScale(node.has("loss_scale") ? number(node, "loss_scale") : null)
+                        .withSkippedSteps(skipped);
                 runs.computeIfAbsent(run, r -> new ArrayList<>()).add(RunInput.of(point));
             }
         } catch (IOException e) {
@@ -49,7 +56,10 @@ final class TrainingLogs {
         return runs;
     }
 
-    /** A missing loss (Megatron drops the field when it is NaN) reads as NaN. */
+    /**
+     * A missing value reads as NaN. A missing loss is NaN only where the conversion says Megatron dropped the field
+     * ({@code lm_loss_field_absent}: a NaN loss); otherwise no loss was logged, as when fp16 skipped the interval.
+     */
     private static double number(JsonNode node, String field) {
         JsonNode value = node.get(field);
         return value == null || value.isNull() ? Double.NaN : value.asDouble();

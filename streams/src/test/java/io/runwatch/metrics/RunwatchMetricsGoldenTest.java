@@ -34,8 +34,10 @@ class RunwatchMetricsGoldenTest {
         metrics.alertActive("r", "divergence", "page", 1, 0);
         metrics.alertRollback("r", "divergence", 5L, 0);
         metrics.trainingStep(MetricPoint.ofLoss("r", 10, 2_000, 2.5).withGradNorm(1.0).withLr(1e-3)
-                .withThroughput(1e5, 0.5).withGroups(Map.of("embed", new GroupStats(0.1, 0.2, 3.0))));
+                .withThroughput(1e5, 0.5).withGroups(Map.of("embed", new GroupStats(0.1, 0.2, 3.0)))
+                .withLossScale(65536.0));
         metrics.lossSpikes("r", 3, 0.5);
+        metrics.skippedSteps("r", 4, 0.01);
         metrics.evalOutcome(new EvalOutcome(List.of(), new EvalGauges("r", "arc_easy", "acc", 0.5, 0.01, 0.8, 0.6,
                 10, 1.5, 0.01, Double.NaN, 0.004, false), Map.of("knowledge", 0.3, "reasoning", 0.2), "reasoning"));
         metrics.liveness("r", new LivenessGauges(0.95, 300, 240, 12, 0.9, 2));
@@ -71,11 +73,14 @@ class RunwatchMetricsGoldenTest {
                 # TYPE runwatch_run_grad_norm gauge
                 # TYPE runwatch_run_last_seen_timestamp_seconds gauge
                 # TYPE runwatch_run_loss gauge
+                # TYPE runwatch_run_loss_scale gauge
                 # TYPE runwatch_run_loss_spike_rate gauge
                 # TYPE runwatch_run_lost_steps_total counter
                 # TYPE runwatch_run_lr gauge
                 # TYPE runwatch_run_restarts_total counter
                 # TYPE runwatch_run_silence_seconds gauge
+                # TYPE runwatch_run_skipped_step_fraction gauge
+                # TYPE runwatch_run_skipped_steps_total counter
                 # TYPE runwatch_run_stall_deadline_seconds gauge
                 # TYPE runwatch_run_step gauge
                 # TYPE runwatch_run_throughput_ratio gauge
@@ -87,6 +92,8 @@ class RunwatchMetricsGoldenTest {
                 "runwatch_eval_weakest_capability{capability=\"reasoning\",run=\"r\"} 0.2",
                 "runwatch_run_lost_steps_total{run=\"r\"} 300.0",
                 "runwatch_loss_spikes_total{run=\"r\"} 3.0",
+                "runwatch_run_skipped_steps_total{run=\"r\"} 4.0",
+                "runwatch_run_loss_scale{run=\"r\"} 65536.0",
                 "runwatch_run_stall_deadline_seconds{run=\"r\"} 240.0",
                 "runwatch_processing_delay_seconds_count 1",
                 "runwatch_consumer_lag_records{partition=\"0\",topic=\"runwatch.metrics\"} 5.0",

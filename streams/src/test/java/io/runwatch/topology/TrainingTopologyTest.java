@@ -158,6 +158,8 @@ class TrainingTopologyTest {
     @Test
     void nonFiniteValuesInAnySpellingPageOnceAndResolveWhenFiniteAgain() {
         TopologyFixture f = start();
+        // Declared bf16: no loss scaler, so an Inf gradient norm with a finite loss is a fault, not a skipped step.
+        f.event("overflow", "{\"run\":\"overflow\",\"type\":\"start\",\"config\":{\"precision\":\"bf16\"}}", 0);
         Trainer trainer = new Trainer(f, "overflow", 100, 4);
         trainer.send(1, 80);
         f.metric("overflow", "{\"run\":\"overflow\",\"step\":81,\"loss\":2.9,\"grad_norm\":\"inf\"}", trainer.tick());
@@ -171,6 +173,18 @@ class TrainingTopologyTest {
         assertThat(alerts.get(0).step()).isEqualTo(81);
         assertThat(alerts.get(0).rollbackToStep()).isEqualTo(80);
         assertThat(alerts.get(1).detectedAtStep()).isEqualTo(83);
+    }
+
+    @Test
+    void anUndeclaredRunsInfGradientNormWithAFiniteLossIsASkippedStepNotice() {
+        TopologyFixture f = start();
+        Trainer trainer = new Trainer(f, "fp16", 100, 4);
+        trainer.send(1, 80);
+        f.metric("fp16", "{\"run\":\"fp16\",\"step\":81,\"loss\":2.9,\"grad_norm\":\"inf\"}", trainer.tick());
+        trainer.send(82, 90);
+        assertThat(f.alerts()).extracting(Alert::type, Alert::severity, Alert::state, Alert::step).containsExactly(
+                tuple(AlertType.skipped_steps, Severity.info, AlertState.firing, 81L),
+                tuple(AlertType.skipped_steps, Severity.info, AlertState.resolved, 81L));
     }
 
     @Test

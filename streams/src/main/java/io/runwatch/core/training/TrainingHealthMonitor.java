@@ -26,12 +26,14 @@ public final class TrainingHealthMonitor {
     private final LossSpikeDetector loss;
     private final GradNormSpikeDetector gradNorm;
     private final AdamPrecursorDetector precursors;
+    private final NotTrainingDetector notTraining;
 
     public TrainingHealthMonitor(TrainingSettings settings) {
         this.settings = settings;
         this.loss = new LossSpikeDetector(settings);
         this.gradNorm = new GradNormSpikeDetector(settings);
         this.precursors = new AdamPrecursorDetector(settings);
+        this.notTraining = new NotTrainingDetector(settings.notTraining());
     }
 
     public TrainingSettings settings() {
@@ -48,8 +50,19 @@ public final class TrainingHealthMonitor {
         return state.spikeRatePer1000();
     }
 
+    /** Counter runwatch_run_skipped_steps_total{run}: optimizer steps skipped by the fp16 loss scaler. */
+    public static long skippedStepsTotal(TrainingState state) {
+        return state.skippedStepsTotal;
+    }
+
+    /** Gauge runwatch_run_skipped_step_fraction{run}: share of skipped steps over the recent window. */
+    public static double skippedStepFraction(TrainingState state) {
+        return state.skipFraction;
+    }
+
     public List<Alert> onMetric(TrainingState state, MetricPoint point) {
         List<Alert> alerts = new ArrayList<>(1);
+        long previousStep = state.lastStep;
         if (state.lastStep >= 0 && point.step() <= state.lastStep) {
             long behind = state.lastStep - point.step();
             if (behind <= settings.reorderToleranceSteps() * state.stepInterval) {
@@ -57,6 +70,7 @@ public final class TrainingHealthMonitor {
             }
             rewind(state, point.step() - 1, point.run(), point.timeMs(), "step went back from " + state.lastStep
                     + " to " + point.step(), alerts);
+            previousStep = state.lastStep;
         } else if (state.lastStep >= 0) {
             state.stepInterval = point.step() - state.lastStep;
         }
@@ -64,7 +78,11 @@ public final class TrainingHealthMonitor {
 
         boolean lossBad = isNonFinite(point.loss());
         boolean gradBad = isNonFinite(point.gradNorm());
-        if (lossBad || gradBad) {
+        // With dynamic loss scaling an overflow skips the step: a non-finite gradient norm with a finite loss is
+        // routine there, and only a run that keeps skipping (or whose loss blew up) is an alert.
+        boolean skippedStep = gradBad && !lossBad && NotTrainingDetector.usesLossScaling(state, point);
+        notTraining.onRecord(state, point, previousStep < 0 ? 1 : point.step() - previousStep, skippedStep, alerts);
+        if (lossBad || (gradBad && !skippedStep)) {
             if (state.openNonFiniteId == null) {
                 alerts.add(nonFiniteFiring(state, point, lossBad));
             }
@@ -78,7 +96,7 @@ public final class TrainingHealthMonitor {
         if (point.loss() != null && point.loss() > 0) {
             loss.onLoss(state, point, Math.log(point.loss()), alerts);
         }
-        if (point.gradNorm() != null && point.gradNorm() > 0) {
+        if (point.gradNorm() != null && !gradBad && point.gradNorm() > 0) {
             gradNorm.onGradNorm(state, point, Math.log(point.gradNorm()), alerts);
         }
         if (!point.groups().isEmpty()) {
@@ -101,6 +119,9 @@ public final class TrainingHealthMonitor {
                 keepSnapshot(state.checkpointSnapshots, state.baseline);
             }
         } else if (event.type() == RunEventType.start) {
+            if (event.config().precision() != null) {
+                state.precision = event.config().precision();
+            }
             if (event.config().adamEps() != null && event.config().adamEps() > 0) {
                 state.adamEps = event.config().adamEps();
             }
@@ -153,6 +174,8 @@ public final class TrainingHealthMonitor {
             state.openNonFiniteId = null;
             state.nonFiniteOnsetStep = -1;
         }
+
+        notTraining.rewind(state, toStep, run, timeMs, reason, out);
 
         Baseline restored = newestSnapshotAtOrBefore(state, toStep);
         if (restored != null) {

@@ -21,6 +21,8 @@ package io.runwatch.core.training;
  * @param precursorUpdateRms      update RMS / LR of a group (smoothed) at which updates count as sign-like
  * @param reorderToleranceSteps   a step this many logged intervals behind the newest is late, not a restart
  * @param snapshotIntervalSteps   logged steps between baseline snapshots kept for rewinds
+ * @param notTraining             when a run has stopped learning: skipped steps, loss scale, frozen or collapsed
+ *                                loss, blow-up (see {@link NotTrainingSettings})
  */
 public record TrainingSettings(
         long warmupSteps,
@@ -36,15 +38,44 @@ public record TrainingSettings(
         double precursorCollapseDecades,
         double precursorUpdateRms,
         long reorderToleranceSteps,
-        long snapshotIntervalSteps) {
+        long snapshotIntervalSteps,
+        NotTrainingSettings notTraining) {
 
     public static TrainingSettings defaults() {
-        return new TrainingSettings(50, 3.0, 6.0, 0.04, 50, 15, 0.10, 20, 6.0, 5, 1.0, 0.8, 5, 100);
+        return new TrainingSettings(50, 3.0, 6.0, 0.04, 50, 15, 0.10, 20, 6.0, 5, 1.0, 0.8, 5, 100,
+                NotTrainingSettings.defaults());
+    }
+
+    /**
+     * Knobs of {@link NotTrainingDetector}. Skip windows are in <em>optimizer</em> steps (a record logged every
+     * 10 steps covers 10), the frozen and collapsed counts in logged steps.
+     *
+     * @param skipWindowSteps      optimizer steps over which the share of skipped steps is measured
+     * @param skipFraction         share of skipped steps in that window that means the run is not training
+     * @param minLossScale         a loss scale below this has collapsed
+     * @param scaleCollapseHalvings halvings of the loss scale below its recent maximum (after the scaler's
+     *                             warm-up) that count as a collapse
+     * @param minImprovement       relative fall of the loss across a skipping stretch that counts as still
+     *                             learning (with 3 standard errors of the noise)
+     * @param frozenAlpha          chance per logged step of a false frozen-loss alert on a healthy run
+     * @param frozenMinRepeats     fewest identical consecutive losses that can ever count as frozen
+     * @param collapsedFloor       a loss in [0, this) is below any language-model cross-entropy
+     * @param collapsedSteps       logged steps in a row below the floor that alert
+     * @param blowupDecades        decades above where the run started that a finite loss pages at once
+     */
+    public record NotTrainingSettings(long skipWindowSteps, double skipFraction, double minLossScale,
+                                      double scaleCollapseHalvings, double minImprovement, double frozenAlpha,
+                                      long frozenMinRepeats, double collapsedFloor, long collapsedSteps,
+                                      double blowupDecades) {
+        public static NotTrainingSettings defaults() {
+            return new NotTrainingSettings(100, 0.5, 1.0, 10, 0.005, 1e-7, 10, 1e-4, 3, 2.0);
+        }
     }
 
     public TrainingSettings withWarmupSteps(long steps) {
         return new TrainingSettings(steps, spikeEnterZ, spikeConfirmZ, spikeMinRise, recoveryWindowSteps,
                 recoveryProgressSteps, slowDivergenceRise, spikeRateTicketPer1000, gradSpikeZ, gradPersistSteps,
-                precursorCollapseDecades, precursorUpdateRms, reorderToleranceSteps, snapshotIntervalSteps);
+                precursorCollapseDecades, precursorUpdateRms, reorderToleranceSteps, snapshotIntervalSteps,
+                notTraining);
     }
 }

@@ -60,6 +60,128 @@ public final class TrainingState {
     public String openSpikeRateId;
     public long spikeRateOnsetStep = -1;
 
+    // ---- mixed precision and runs that stopped learning (NotTrainingDetector) ----
+    /** Declared precision from the start event (fp16, bf16, fp32, fp8); null while unknown. */
+    public String precision;
+    /** Whether any record carried a loss scale: evidence of dynamic loss scaling. */
+    public boolean sawLossScale;
+    /** The newest loss scale logged; NaN while none. */
+    public double lastLossScale = Double.NaN;
+    /** First step seen (the loss-scale warm-up is measured from it); -1 before the first record. */
+    public long firstStep = -1;
+    /** Skipped optimizer steps counted so far: runwatch_run_skipped_steps_total{run}. */
+    public long skippedStepsTotal;
+    /**
+     * Recent optimizer steps in buckets, oldest first, at most {@link NotTrainingDetector#MAX_BUCKETS}: the skip
+     * window and the loss across it. Parallel arrays (index i is one bucket) keep the stored state small.
+     */
+    public long[] bucketFirstStep = new long[0];
+    /** Optimizer steps and skipped steps the bucket covers, and its records. */
+    public double[] bucketSteps = new double[0];
+    public double[] bucketSkipped = new double[0];
+    public int[] bucketRecords = new int[0];
+    /** Sum and count of the log-losses logged in the bucket. */
+    public double[] bucketSumLogLoss = new double[0];
+    public int[] bucketLosses = new int[0];
+    /** Highest loss scale logged in the bucket; 0 if none. */
+    public double[] bucketMaxLossScale = new double[0];
+    /** The loss baseline's forecast (log) at the bucket's first skipped step; NaN if none or no baseline yet. */
+    public double[] bucketBaselineLogLoss = new double[0];
+
+    int buckets() {
+        return bucketFirstStep.length;
+    }
+
+    /** Appends an empty bucket, dropping the oldest beyond {@code max}. */
+    void addBucket(long firstStep, double baselineLogLoss, int max) {
+        int keep = Math.min(buckets(), max - 1);
+        int from = buckets() - keep;
+        bucketFirstStep = grow(bucketFirstStep, from, keep);
+        bucketSteps = grow(bucketSteps, from, keep);
+        bucketSkipped = grow(bucketSkipped, from, keep);
+        bucketRecords = grow(bucketRecords, from, keep);
+        bucketSumLogLoss = grow(bucketSumLogLoss, from, keep);
+        bucketLosses = grow(bucketLosses, from, keep);
+        bucketMaxLossScale = grow(bucketMaxLossScale, from, keep);
+        bucketBaselineLogLoss = grow(bucketBaselineLogLoss, from, keep);
+        bucketFirstStep[keep] = firstStep;
+        bucketBaselineLogLoss[keep] = baselineLogLoss;
+    }
+
+    /** Keeps the buckets that began at or before {@code step} (a rewind). */
+    void dropBucketsAfter(long step) {
+        int keep = 0;
+        while (keep < buckets() && bucketFirstStep[keep] <= step) {
+            keep++;
+        }
+        bucketFirstStep = java.util.Arrays.copyOf(bucketFirstStep, keep);
+        bucketSteps = java.util.Arrays.copyOf(bucketSteps, keep);
+        bucketSkipped = java.util.Arrays.copyOf(bucketSkipped, keep);
+        bucketRecords = java.util.Arrays.copyOf(bucketRecords, keep);
+        bucketSumLogLoss = java.util.Arrays.copyOf(bucketSumLogLoss, keep);
+        bucketLosses = java.util.Arrays.copyOf(bucketLosses, keep);
+        bucketMaxLossScale = java.util.Arrays.copyOf(bucketMaxLossScale, keep);
+        bucketBaselineLogLoss = java.util.Arrays.copyOf(bucketBaselineLogLoss, keep);
+    }
+
+    private static long[] grow(long[] a, int from, int keep) {
+        long[] b = new long[keep + 1];
+        System.arraycopy(a, from, b, 0, keep);
+        return b;
+    }
+
+    private static double[] grow(double[] a, int from, int keep) {
+        double[] b = new double[keep + 1];
+        System.arraycopy(a, from, b, 0, keep);
+        return b;
+    }
+
+    private static int[] grow(int[] a, int from, int keep) {
+        int[] b = new int[keep + 1];
+        System.arraycopy(a, from, b, 0, keep);
+        return b;
+    }
+
+    /** Share of skipped optimizer steps over the newest window: runwatch_run_skipped_step_fraction{run}. */
+    public double skipFraction;
+    /** Id and onset of the open info notice of a transient skip, or null. */
+    public String openSkipNoticeId;
+    public long skipNoticeOnsetStep = -1;
+    /** Fall of the log-loss across the skipping stretch when last judged, and the fall that counts as learning. */
+    public double lossFallAcrossSkipping = Double.NaN;
+    public double lossFallNeeded = Double.NaN;
+    /** The open not_training episode, or null. */
+    public NotTrainingEpisode notTraining;
+    /** The run's first finite positive loss: where it started, for the blow-up check; 0 while unknown. */
+    public double startLoss;
+    public String openBlowupId;
+    public long blowupOnsetStep = -1;
+    /** The loss value repeated by the newest records, how many records in a row, and from which step. */
+    public double repeatedLoss = Double.NaN;
+    public long repeatCount;
+    public long repeatOnsetStep = -1;
+    /** The run's noise (absolute, in loss units) when the repeat began: a frozen loss must not shrink it. */
+    public double repeatNoise;
+    /** Finest printed precision of the loss seen (a unit of its last printed digit); NaN while unknown. */
+    public double lossQuantum = Double.NaN;
+    /** Records in a row whose loss is below the collapse floor, and from which step. */
+    public long collapsedCount;
+    public long collapsedOnsetStep = -1;
+
+    /** A run that is not training: skipping, a collapsed scale, a frozen or collapsed loss. */
+    public static final class NotTrainingEpisode {
+        public String id;
+        public String cause;
+        public String severity;
+        public long onsetStep;
+        public Long rollbackToStep;
+        /** Mean log-loss and its count over the first half of the skipping stretch when it opened (NaN: none). */
+        public double referenceLogLoss = Double.NaN;
+        public int referenceLosses;
+        /** Records since the condition last held (resolve after a clean stretch). */
+        public long clearRecords;
+    }
+
     /** One-step loss outliers per 1000 logged steps, recent: runwatch_run_loss_spike_rate{run}. */
     public double spikeRatePer1000() {
         return outlierRateEma * 1000.0;

@@ -51,6 +51,7 @@ class TrainingHealthMonitorTest {
         @Test
         void infiniteGradientNormPagesToo() {
             Driver d = new Driver();
+            d.event(RunEvent.start(RUN, 0, RunConfig.ofPrecision("bf16"))); // no loss scaler: a real fault
             d.feed(curve(100, 1, 0.005, 2), 1, 0);
             List<Alert> out = d.metric(point(101, Math.log(3)).withGradNorm(Double.POSITIVE_INFINITY));
             assertThat(out).singleElement().satisfies(a -> {
