@@ -132,8 +132,16 @@ class StallIT {
             props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
             consumer = new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
-            List<TopicPartition> partitions = consumer.partitionsFor(Topics.ALERTS.name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            // runwatch creates its topics on a background thread once the broker answers: wait for the alerts topic.
+            List<TopicPartition> partitions = List.of();
+            long giveUp = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (partitions.isEmpty() && System.nanoTime() < giveUp) {
+                partitions = consumer.partitionsFor(Topics.ALERTS.name(), Duration.ofSeconds(5)).stream()
+                        .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            }
+            if (partitions.isEmpty()) {
+                throw new IllegalStateException(Topics.ALERTS.name() + " was not created within 60 s");
+            }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
         }

@@ -75,6 +75,12 @@ public final class RunwatchMetricsFixtures {
                 runwatch_group_update_rms_over_lr{run="r1",group="attention"} 0.12
                 # TYPE runwatch_loss_spikes_total counter
                 runwatch_loss_spikes_total{run="r1"} 3
+                # TYPE runwatch_run_loss_scale gauge
+                runwatch_run_loss_scale{run="r1"} 32768.0
+                # TYPE runwatch_run_skipped_step_fraction gauge
+                runwatch_run_skipped_step_fraction{run="r1"} 0.01
+                # TYPE runwatch_run_skipped_steps_total counter
+                runwatch_run_skipped_steps_total{run="r1"} 7
                 # TYPE runwatch_run_loss_spike_rate gauge
                 runwatch_run_loss_spike_rate{run="r1"} 0.6
                 # TYPE runwatch_eval_score gauge
