@@ -317,8 +317,8 @@ public final class Settings {
                     + "clock once no record arrived for this long: the backlog is consumed (the input stopped). "
                     + "Also how long a task that just started judges no stall while it has processed nothing, "
                     + "since until then a backlog cannot be told from idle input. A lagging partition's records "
-                    + "arrive within a poll (under a second); 30 s delays the page of a run that stalled while the "
-                    + "instance was down, or of every run when all stop at once, by far less than the 2-min floor.");
+                    + "arrive within a poll (under a second); 30 s delays only the page of runs that stalled while "
+                    + "the instance was down with nothing behind them, by far less than the 2-min stall floor.");
     public static final Setting STALL_CHECKPOINT_GRACE_S = decimal("liveness.stall.checkpoint.grace.s", 900, 0,
             604_800, "Extra silence allowed around a checkpoint save, at least: save times vary several-fold with "
                     + "storage load, so a hung save pages after 15 min + the step deadline.");
