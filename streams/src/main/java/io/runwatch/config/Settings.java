@@ -312,6 +312,13 @@ public final class Settings {
     public static final Setting STALL_STARTUP_GRACE_S = decimal("liveness.stall.startup.grace.s", 1_800, 1,
             604_800, "Deadline for the first step after a start and before a run's pace is learned: loading a "
                     + "large checkpoint and compiling can take tens of minutes.");
+    public static final Setting STALL_INPUT_IDLE_S = longValue("liveness.stall.input.idle.s", 30, 1, 3_600,
+            "Silence is judged on the input's own time while a task catches up on a backlog, and on the wall "
+                    + "clock once no record arrived for this long: the backlog is consumed (the input stopped). "
+                    + "Also how long a task that just started judges no stall while it has processed nothing, "
+                    + "since until then a backlog cannot be told from idle input. A lagging partition's records "
+                    + "arrive within a poll (under a second); 30 s delays only the page of runs that stalled while "
+                    + "the instance was down with nothing behind them, by far less than the 2-min stall floor.");
     public static final Setting STALL_CHECKPOINT_GRACE_S = decimal("liveness.stall.checkpoint.grace.s", 900, 0,
             604_800, "Extra silence allowed around a checkpoint save, at least: save times vary several-fold with "
                     + "storage load, so a hung save pages after 15 min + the step deadline.");

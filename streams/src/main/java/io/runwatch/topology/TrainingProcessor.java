@@ -21,7 +21,8 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * Runs the training-health and liveness detectors over one run's merged metrics and events, with their state
- * in changelogged stores keyed by run. A punctuator checks silence (stalls) and expires idle runs' series.
+ * in changelogged stores keyed by run. A punctuator checks silence (stalls) and expires idle runs' series;
+ * live, on the task's {@link InputClock}, so a backlog is judged on its own time, not on the wall clock.
  * The task exports the series of the runs it owns only: it restores them from its stores when it starts (after a
  * restart or a move from another instance) and removes them when it is closed (its partition revoked).
  */
@@ -39,6 +40,8 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
     private CachedStore<RunActivity> activityStore;
     /** Runs whose series this processor instance exports, released when its task closes. */
     private final Set<String> exported = new HashSet<>();
+    /** Live: the time silence is judged by, from the records this task processed (in memory, per task). */
+    private final InputClock inputClock;
 
     TrainingProcessor(TrainingHealthMonitor training, LivenessMonitor liveness, RunwatchMetrics metrics,
                       Housekeeping housekeeping) {
@@ -46,6 +49,7 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
         this.liveness = liveness;
         this.metrics = metrics;
         this.housekeeping = housekeeping;
+        this.inputClock = new InputClock(housekeeping.inputIdleMs());
     }
 
     @Override
@@ -128,6 +132,7 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
         trainingStore.put(run, trainingState);
         livenessStore.put(run, livenessState);
         touch(run, input.timeMs(), input.event() != null && input.event().type() == RunEventType.end);
+        inputClock.processed(input.timeMs(), context().currentSystemTimeMs());
         for (Alert alert : alerts) {
             context().forward(new Record<>(run, alert, record.timestamp()));
         }
@@ -137,9 +142,14 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
      * Silence checks, liveness gauges and expiry, on the configured clock. A run's series go after the series
      * retention; its state after the state retention (at once for an ended run), so stores stay bounded.
      */
-    private void tick(long nowMs) {
+    private void tick(long punctuationMs) {
+        long nowMs = punctuationMs;
         if (housekeeping.clock() == PunctuationType.WALL_CLOCK_TIME) {
-            metrics.punctuated(nowMs);
+            metrics.punctuated(punctuationMs);
+            if (!inputClock.ready(punctuationMs)) {
+                return; // just started, nothing processed yet: a backlog cannot be told from idle input
+            }
+            nowMs = inputClock.nowMs(punctuationMs);
         }
         for (String run : livenessStore.keys()) {
             LivenessState state = livenessStore.getIfPresent(run);
