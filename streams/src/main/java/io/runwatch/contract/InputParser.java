@@ -465,8 +465,8 @@ public final class InputParser {
                 + " chars)";
     }
 
-    /** Numbers, and the spellings of non-finite values that Python and PyTorch loggers produce. */
-    static Double numberOrNull(JsonNode v) {
+    /** Numbers, and the spellings of non-finite values that Python and PyTorch loggers produce; else null. */
+    public static Double numberOrNull(JsonNode v) {
         if (v.isNumber()) {
             return v.doubleValue();
         }

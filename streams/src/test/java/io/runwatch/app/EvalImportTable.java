@@ -18,7 +18,7 @@ public final class EvalImportTable {
     public static void main(String[] args) throws Exception {
         Path raw = args.length > 0 ? Path.of(args[0]) : firstExisting(List.of(
                 Path.of("../shared/data/evals/raw"), Path.of("../../shared/data/evals/raw"),
-                Path.of("/work/shared/data/evals/raw"), Path.of("streams/src/test/resources/evals/raw"),
+                Path.of("streams/src/test/resources/evals/raw"),
                 Path.of("src/test/resources/evals/raw")));
         System.out.println("evaluation trajectories under " + raw.toAbsolutePath().normalize());
         System.out.printf("%-32s %6s %9s %8s %8s %9s  %s%n", "run", "files", "expected", "matched", "missing",

@@ -2,6 +2,7 @@ package io.runwatch.ingest.evals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.runwatch.contract.InputParser;
 import io.runwatch.contract.Json;
 import java.util.Iterator;
 import java.util.List;
@@ -97,26 +98,6 @@ record Columns(JsonNode step, String stepColumn, String benchmark, String metric
         if (v == null || v.isBoolean()) {
             return null;
         }
-        if (v.isNumber()) {
-            return v.doubleValue();
-        }
-        if (!v.isTextual()) {
-            return null;
-        }
-        String s = v.asText().strip().toLowerCase(Locale.ROOT);
-        switch (s) {
-            case "nan", "+nan", "-nan":
-                return Double.NaN;
-            case "inf", "+inf", "infinity", "+infinity":
-                return Double.POSITIVE_INFINITY;
-            case "-inf", "-infinity":
-                return Double.NEGATIVE_INFINITY;
-            default:
-                try {
-                    return Double.parseDouble(s);
-                } catch (NumberFormatException e) {
-                    return null;
-                }
-        }
+        return InputParser.numberOrNull(v); // the contract's own reading of numbers and NaN/inf spellings
     }
 }
