@@ -1,13 +1,17 @@
 package io.runwatch.app;
 
+import com.sun.net.httpserver.HttpHandler;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.runwatch.config.Settings;
+import io.runwatch.core.liveness.LivenessMonitor;
 import io.runwatch.health.HealthJudge;
 import io.runwatch.health.HealthReport;
 import io.runwatch.metrics.MetricsServer;
 import io.runwatch.metrics.RunwatchMetrics;
 import io.runwatch.metrics.WebConfig;
+import io.runwatch.query.QueryEndpoints;
+import io.runwatch.query.QueryService;
 import io.runwatch.topology.ErrorHandlers;
 import io.runwatch.topology.RunwatchTopology;
 import io.runwatch.topology.Topics;
@@ -16,7 +20,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -61,6 +67,7 @@ public final class RunwatchApp implements AutoCloseable {
     /** Created once the cluster accepted us (topics exist): before that its clients would only repeat the error. */
     private volatile KafkaStreams streams;
     private final MetricsServer http;
+    private final QueryEndpoints queries;
     private final RunwatchMetrics metrics;
     private final HealthJudge judge;
     private final KafkaHealthProbe probe;
@@ -78,7 +85,17 @@ public final class RunwatchApp implements AutoCloseable {
         ErrorHandlers.install(props, settings, metrics);
         topology = builder.build(props);
         streamsProps = props;
-        http = new MetricsServer(options.httpHost(), options.httpPort(), registry, this::health, options.web());
+        QueryService queryService = new QueryService(() -> streams, new LivenessMonitor(settings.liveness()),
+                settings.string(Settings.STREAMS_APPLICATION_SERVER), options.web().peerSslContext(),
+                Duration.ofMillis(settings.longValue(Settings.QUERY_FORWARD_TIMEOUT_MS)),
+                settings.integer(Settings.QUERY_RETRY_AFTER_S));
+        queries = new QueryEndpoints(queryService);
+        Map<String, HttpHandler> routes = new LinkedHashMap<>();
+        for (String path : QueryEndpoints.PATHS) {
+            routes.put(path, queries);
+        }
+        http = new MetricsServer(options.httpHost(), options.httpPort(), registry, this::health, options.web(),
+                routes);
         probe = new KafkaHealthProbe(options.bootstrapServers(), options.kafkaConfig(),
                 settings.string(Settings.APPLICATION_ID), judge, metrics, () -> streams);
         background = Executors.newScheduledThreadPool(3, r -> {
@@ -279,6 +296,7 @@ public final class RunwatchApp implements AutoCloseable {
         }
         probe.close();
         http.close();
+        queries.close();
     }
 
     static Path defaultStateDir(Path dataDir) throws IOException {

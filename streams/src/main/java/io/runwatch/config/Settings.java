@@ -82,6 +82,16 @@ public final class Settings {
                     + "(client.rack) and standby copies go to instances in other zones "
                     + "(rack.aware.assignment.tags), so one zone's outage loses no warm state; empty: not "
                     + "rack-aware.");
+    // Queries (GET /runs, /runs/{id}, /alerts): io.runwatch.query.
+    public static final Setting QUERY_FORWARD_TIMEOUT_MS = longValue("query.forward.timeout.ms", 3_000, 100, 60_000,
+            "How long a query waits for another instance (the owner of a run, or each instance of a /runs fan-out) "
+                    + "before answering without it: a forwarded query is one store read on the peer (milliseconds), "
+                    + "so 3 s only passes for a peer that is gone or stuck, and stays well inside the 30 s a "
+                    + "Grafana data source waits. A run then falls back to a standby copy (flagged stale) or 503; a "
+                    + "list is answered flagged incomplete.");
+    public static final Setting QUERY_RETRY_AFTER_S = integer("query.retry.after.s", 2, 1, 300,
+            "Retry-After of a 503 answered while a run's partition has no queryable owner (a rebalance moving it): "
+                    + "a standby takes a partition over within seconds of a clean shutdown.");
     public static final Setting RUNBOOK_BASE_URL = string("alerts.runbook.base.url", "alerts/runbook.md",
             "Prefix of the runbook link in every alert; the alert type is appended as #anchor.");
 

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -34,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * /readyz    readiness: 200 while runwatch is doing its job, else 503; JSON listing every check
  * </pre>
  * The JSON body is {@code {"status":"ok"|"fail","checks":[{"name","ok","detail","since"}]}}. With a web config
- * ({@link WebConfig}) the endpoint speaks TLS and/or asks for basic authentication on every path.
+ * ({@link WebConfig}) the endpoint speaks TLS and/or asks for basic authentication on every path. Extra routes
+ * (the queries: {@code /runs}, {@code /alerts}) are served the same way by handlers that answer on their own
+ * threads and close the exchange themselves.
  */
 public final class MetricsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MetricsServer.class);
@@ -45,6 +48,12 @@ public final class MetricsServer implements AutoCloseable {
 
     public MetricsServer(String host, int port, PrometheusMeterRegistry registry, Supplier<HealthReport> health,
                          WebConfig web) throws IOException {
+        this(host, port, registry, health, web, Map.of());
+    }
+
+    /** @param routes path → handler that owns the exchange (answers and closes it, on any thread) */
+    public MetricsServer(String host, int port, PrometheusMeterRegistry registry, Supplier<HealthReport> health,
+                         WebConfig web, Map<String, HttpHandler> routes) throws IOException {
         InetSocketAddress address = new InetSocketAddress(host, port);
         if (address.isUnresolved()) {
             throw new IllegalArgumentException("--http-host " + host + " does not resolve to an address");
@@ -73,8 +82,11 @@ public final class MetricsServer implements AutoCloseable {
             respond(exchange, report.ready() ? 200 : 503, "application/json", json(report.ready(),
                     report.liveness(), report.readiness()));
         })));
+        routes.forEach((path, handler) -> contexts.add(server.createContext(path, getOnlyOwning(handler))));
+        String paths = String.join(", ", new java.util.TreeSet<>(routes.keySet()));
         contexts.add(server.createContext("/", getOnly(exchange -> respond(exchange, 404,
-                "text/plain; charset=utf-8", "not found: try /metrics, /healthz or /readyz\n"))));
+                "text/plain; charset=utf-8", "not found: try /metrics, /healthz or /readyz"
+                        + (paths.isEmpty() ? "" : ", " + paths) + "\n"))));
         if (web.basicAuth()) {
             BasicAuthenticator auth = new BasicAuthenticator("runwatch", StandardCharsets.UTF_8) {
                 @Override
@@ -124,6 +136,22 @@ public final class MetricsServer implements AutoCloseable {
                 }
                 handler.handle(exchange);
             }
+        };
+    }
+
+    /** As {@link #getOnly}, for a handler that closes the exchange itself. */
+    private static HttpHandler getOnlyOwning(HttpHandler handler) {
+        return exchange -> {
+            String method = exchange.getRequestMethod();
+            if (!method.equals("GET") && !method.equals("HEAD")) {
+                try (exchange) {
+                    exchange.getResponseHeaders().set("Allow", ALLOW);
+                    respond(exchange, 405, "text/plain; charset=utf-8", "method " + method + " not allowed; use "
+                            + ALLOW + "\n");
+                }
+                return;
+            }
+            handler.handle(exchange);
         };
     }
 

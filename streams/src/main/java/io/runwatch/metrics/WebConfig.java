@@ -17,7 +17,9 @@ import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Collection;
@@ -27,6 +29,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * The web config file that Prometheus exporters read ({@code --web-config-file}), the subset runwatch serves:
@@ -58,12 +63,15 @@ public final class WebConfig {
     }
 
     private final SSLContext ssl;
+    /** For asking the other instances (queries forwarded to a run's owner): trusts our certificate and the JVM's CAs. */
+    private final SSLContext peerSsl;
     private final Map<String, String> users;
     /** SHA-256 of user:password pairs already verified: bcrypt costs ~50-100 ms, a scrape every 15 s should not. */
     private final Set<String> verified = ConcurrentHashMap.newKeySet();
 
-    private WebConfig(SSLContext ssl, Map<String, String> users) {
-        this.ssl = ssl;
+    private WebConfig(SSLContext[] ssl, Map<String, String> users) {
+        this.ssl = ssl == null ? null : ssl[0];
+        this.peerSsl = ssl == null ? null : ssl[1];
         this.users = Map.copyOf(users);
     }
 
@@ -96,7 +104,7 @@ public final class WebConfig {
                         + " is not a bcrypt hash");
             }
         }
-        SSLContext ssl = null;
+        SSLContext[] ssl = null;
         if (format.tls != null) {
             if (format.tls.certFile == null || format.tls.keyFile == null) {
                 throw new IllegalArgumentException("web config " + file
@@ -114,6 +122,15 @@ public final class WebConfig {
 
     SSLContext sslContext() {
         return ssl;
+    }
+
+    /**
+     * The client side for the other instances, null without TLS: trusts this instance's own certificate (they all
+     * serve one, from the same secret) besides the JVM's CAs, and verifies the host name, so the certificate must
+     * name every instance's {@code application.server} host (e.g. {@code *.runwatch.NAMESPACE.svc.cluster.local}).
+     */
+    public SSLContext peerSslContext() {
+        return peerSsl;
     }
 
     public boolean basicAuth() {
@@ -138,7 +155,8 @@ public final class WebConfig {
         return ok;
     }
 
-    private static SSLContext sslContext(Path certFile, Path keyFile) throws IOException {
+    /** The server context and the peer (client) context. */
+    private static SSLContext[] sslContext(Path certFile, Path keyFile) throws IOException {
         try {
             Collection<? extends Certificate> chain;
             try (var in = Files.newInputStream(certFile)) {
@@ -156,10 +174,49 @@ public final class WebConfig {
             keys.init(store, password);
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(keys.getKeyManagers(), null, null);
-            return context;
+            return new SSLContext[] {context, peerContext(chain)};
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("web config: cannot use " + certFile + " and " + keyFile + ": " + e, e);
         }
+    }
+
+    private static SSLContext peerContext(Collection<? extends Certificate> chain) throws GeneralSecurityException,
+            IOException {
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        trusted.load(null, null);
+        int i = 0;
+        for (Certificate certificate : chain) {
+            trusted.setCertificateEntry("runwatch-" + i++, certificate);
+        }
+        TrustManagerFactory ours = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        ours.init(trusted);
+        TrustManagerFactory jvm = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        jvm.init((KeyStore) null);
+        X509TrustManager own = (X509TrustManager) ours.getTrustManagers()[0];
+        X509TrustManager defaults = (X509TrustManager) jvm.getTrustManagers()[0];
+        X509TrustManager either = new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] certificates, String auth) throws CertificateException {
+                defaults.checkClientTrusted(certificates, auth);
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] certificates, String auth) throws CertificateException {
+                try {
+                    own.checkServerTrusted(certificates, auth);
+                } catch (CertificateException notOurs) {
+                    defaults.checkServerTrusted(certificates, auth);
+                }
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return defaults.getAcceptedIssuers();
+            }
+        };
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, new TrustManager[] {either}, null);
+        return context;
     }
 
     private static PrivateKey privateKey(Path keyFile) throws IOException, GeneralSecurityException {

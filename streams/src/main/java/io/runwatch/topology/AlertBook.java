@@ -7,10 +7,13 @@ import java.util.HashMap;
  * The alert lifecycle's memory for one run: which episodes are open, which were recently closed or
  * suppressed (so a replay does not fire them again), and at which step each (type, subject) last resolved
  * (cooldown).
- * Bounded: the closed-id memory keeps the newest {@link #MEMORY} ids.
+ * Bounded: the closed-id memory keeps the newest {@link #MEMORY} ids, the resolved episodes (for the query
+ * endpoints) the newest {@link #RECENT}.
  */
 public final class AlertBook {
     static final int MEMORY = 128;
+    /** Resolved episodes kept for {@code GET /runs/{id}} and {@code /alerts}: enough to see a flap, a few KB at most. */
+    static final int RECENT = 8;
 
     /** Open episodes by id. */
     public HashMap<String, OpenEpisode> open = new HashMap<>();
@@ -20,12 +23,41 @@ public final class AlertBook {
     public long lastAlertMs;
     /** "type|subject" → step at which it last resolved, for the cooldown. */
     public HashMap<String, Long> lastResolvedStep = new HashMap<>();
+    /** The newest resolved episodes, oldest first (at most {@link #RECENT}). */
+    public ArrayDeque<ResolvedEpisode> recentlyResolved = new ArrayDeque<>();
 
     public static final class OpenEpisode {
         public String type;
         public String severity;
         public Long rollbackToStep;
         public long firedAtMs;
+        /** Onset step; null in books written before it was kept. */
+        public Long step;
+    }
+
+    public static final class ResolvedEpisode {
+        public String id;
+        public String type;
+        public String severity;
+        public Long rollbackToStep;
+        public long firedAtMs;
+        public Long step;
+        public long resolvedAtMs;
+    }
+
+    void resolved(String id, OpenEpisode episode, long resolvedAtMs) {
+        ResolvedEpisode closed = new ResolvedEpisode();
+        closed.id = id;
+        closed.type = episode.type;
+        closed.severity = episode.severity;
+        closed.rollbackToStep = episode.rollbackToStep;
+        closed.firedAtMs = episode.firedAtMs;
+        closed.step = episode.step;
+        closed.resolvedAtMs = resolvedAtMs;
+        recentlyResolved.addLast(closed);
+        while (recentlyResolved.size() > RECENT) {
+            recentlyResolved.removeFirst();
+        }
     }
 
     void remember(String id) {

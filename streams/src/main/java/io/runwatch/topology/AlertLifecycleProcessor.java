@@ -122,15 +122,18 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
         episode.severity = alert.severity().name();
         episode.rollbackToStep = alert.rollbackToStep();
         episode.firedAtMs = alert.timeMs();
+        episode.step = alert.step();
         book.open.put(alert.id(), episode);
         return true;
     }
 
     private boolean admitResolved(AlertBook book, Alert alert) {
-        if (book.open.remove(alert.id()) == null) {
+        AlertBook.OpenEpisode episode = book.open.remove(alert.id());
+        if (episode == null) {
             return false; // never opened here (suppressed, a notice, or already resolved)
         }
         book.remember(alert.id());
+        book.resolved(alert.id(), episode, alert.timeMs());
         // Forget cooldowns that have run out, so the map stays as small as the set of flapping subjects.
         book.lastResolvedStep.values().removeIf(resolvedAt -> alert.detectedAtStep() - resolvedAt >= cooldownSteps);
         if (alert.severity() == Severity.ticket) {
