@@ -53,6 +53,18 @@ class ArchitectureTest {
     }
 
     @Test
+    void theQueriesAreALayerAboveTheTopologyAndBesideTheServer() {
+        // The query package reads the stores through topology.QueryableStores; the server only routes to it.
+        noClasses().that().resideInAnyPackage("io.runwatch.topology..", "io.runwatch.metrics..",
+                        "io.runwatch.core..", "io.runwatch.config..")
+                .should().dependOnClassesThat().resideInAPackage("io.runwatch.query..")
+                .check(classes);
+        noClasses().that().resideInAPackage("io.runwatch.query..")
+                .should().dependOnClassesThat().resideInAPackage("io.runwatch.app..")
+                .check(classes);
+    }
+
+    @Test
     void theTrainerLogParsersKnowNothingOfKafkaOrTheShell() {
         // Parsers are pure text → contract records; the tailer, producer and commands wrap them from outside.
         noClasses().that().resideInAPackage("io.runwatch.ingest..")

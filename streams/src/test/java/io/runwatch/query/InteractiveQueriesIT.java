@@ -3,12 +3,15 @@ package io.runwatch.query;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import at.favre.lib.crypto.bcrypt.BCrypt;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.runwatch.app.EmbeddedKafka;
 import io.runwatch.app.KafkaTestSupport;
 import io.runwatch.app.RunwatchApp;
 import io.runwatch.config.Settings;
+import io.runwatch.metrics.TestCertificates;
+import io.runwatch.metrics.WebConfig;
 import io.runwatch.topology.Topics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,9 +23,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -42,19 +47,26 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two runwatch instances (one application id, their own state directories and HTTP ports, one standby each) on a
- * real broker: every run is answered correctly by either instance, forwarded to its owner, before and after one
- * instance stops (its standby takes over); the open episodes agree with {@code runwatch.alerts} read committed.
+ * real broker: every run is answered correctly by either instance, forwarded to its owner (over TLS with basic
+ * auth), before and after one instance stops (its standby takes over); the open episodes agree with
+ * {@code runwatch.alerts} read committed.
  * And when an instance cannot be reached over HTTP while it still owns partitions, the other answers from its
  * standby copy flagged stale, and a list says what it lacks instead of leaving runs out silently.
  */
 class InteractiveQueriesIT {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final String USER = "grafana";
+    private static final String PASSWORD = "s3cret";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int PARTITIONS = 4;
     private static final Duration ANSWER_WITHIN = Duration.ofSeconds(60);
 
     @TempDir
     Path dir;
+    /** Plain HTTP, or (the first test) TLS with basic auth, as every instance serves it. */
+    private HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private String scheme = "http";
+    private String authorization;
+    private WebConfig web = WebConfig.none();
 
     /** What the inputs make of one run: its last step, and whether its evaluation was sent. */
     private record Planned(String run, long lastStep, boolean evaluated) {
@@ -68,6 +80,18 @@ class InteractiveQueriesIT {
 
     @Test
     void everyRunIsAnsweredCorrectlyByEitherInstanceBeforeAndAfterOneStops() throws Exception {
+        // Over TLS with basic auth, as a production deployment serves it: forwarding must speak both.
+        TestCertificates certificates = TestCertificates.make(dir);
+        Path webConfig = dir.resolve("web.yml");
+        Files.writeString(webConfig, "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
+                + "basic_auth_users:\n  " + USER + ": "
+                + new String(BCrypt.withDefaults().hash(10, PASSWORD.toCharArray()), StandardCharsets.UTF_8) + "\n");
+        web = WebConfig.load(webConfig);
+        http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+                .sslContext(certificates.clientContext()).build();
+        scheme = "https";
+        authorization = "Basic " + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD)
+                .getBytes(StandardCharsets.UTF_8));
         int portA = freePort();
         int portB = freePort();
         try (EmbeddedKafka broker = EmbeddedKafka.start(dir.resolve("kafka"))) {
@@ -87,11 +111,18 @@ class InteractiveQueriesIT {
                     }
                 }
                 System.out.println("InteractiveQueriesIT: 200 runs x 2 instances answered; served by " + servedBy);
+                System.out.println("InteractiveQueriesIT: example GET /runs/iq-000: " + answeredRun(portA, "iq-000"));
+                System.out.println("InteractiveQueriesIT: example GET /runs/iq-001: " + answeredRun(portB, "iq-001"));
                 assertThat(servedBy).as("both instances own runs: half the answers were forwarded")
                         .containsOnlyKeys("127.0.0.1:" + portA, "127.0.0.1:" + portB);
                 assertListsAgree(portB, runs, told);
                 assertThat(get(portA, "/runs/" + encode("never-seen")).statusCode()).isEqualTo(404);
                 assertThat(get(portB, "/runs/" + encode("never-seen")).statusCode()).isEqualTo(404);
+                String anonymous = authorization;
+                authorization = null;
+                assertThat(get(portA, "/runs").statusCode()).as("queries need the same credentials as /metrics")
+                        .isEqualTo(401);
+                authorization = anonymous;
 
                 long stopped = System.nanoTime();
                 b.close();
@@ -169,7 +200,7 @@ class InteractiveQueriesIT {
                 .with(Settings.STREAMS_APPLICATION_SERVER, "127.0.0.1:" + advertisedPort)
                 .with(Settings.QUERY_FORWARD_TIMEOUT_MS, 2_000L);
         return RunwatchApp.start(settings, new RunwatchApp.Options(broker.bootstrapServers(), new Properties(),
-                dir.resolve("state-" + appId + "-" + name), "127.0.0.1", httpPort));
+                dir.resolve("state-" + appId + "-" + name), "127.0.0.1", httpPort, web));
     }
 
     private static void awaitBothRunning(RunwatchApp a, RunwatchApp b) {
@@ -179,7 +210,8 @@ class InteractiveQueriesIT {
 
     /**
      * Runs of three kinds: every fifth logs NaN last (an open page with a rollback target), the next one logs NaN
-     * then a finite loss (a resolved page), the rest are clean; every tenth has evaluations of two checkpoints.
+     * then a finite loss (a resolved page), the rest are clean; every tenth (with an open page) has evaluations
+     * of two checkpoints.
      */
     private static List<Planned> produceRuns(String bootstrap, String prefix, int count) {
         List<Planned> runs = new ArrayList<>();
@@ -202,7 +234,7 @@ class InteractiveQueriesIT {
                     metric(producer, run, 7, t0 + 7000, "2.7");
                     lastStep = 7;
                 }
-                boolean evaluated = i % 10 == 2;
+                boolean evaluated = i % 10 == 0;
                 if (evaluated) {
                     for (int checkpoint = 1; checkpoint <= 2; checkpoint++) {
                         producer.send(new ProducerRecord<>(Topics.EVALS.name(), run, "{\"run\":\"" + run
@@ -294,7 +326,7 @@ class InteractiveQueriesIT {
     }
 
     /** /runs and /alerts?state=firing merged from both instances: every run once, open alerts as told. */
-    private static void assertListsAgree(int port, List<Planned> runs, Map<String, Told> told) throws Exception {
+    private void assertListsAgree(int port, List<Planned> runs, Map<String, Told> told) throws Exception {
         JsonNode list = JSON.readTree(get(port, "/runs").body());
         assertThat(list.get("complete").asBoolean()).as(list.toString()).isTrue();
         assertThat(list.get("partitions").asInt()).isEqualTo(PARTITIONS);
@@ -325,7 +357,7 @@ class InteractiveQueriesIT {
     }
 
     /** GET /runs/{id}, asked again while the answer is 503 (a partition moving); any other answer is final. */
-    private static JsonNode answeredRun(int port, String run) throws Exception {
+    private JsonNode answeredRun(int port, String run) throws Exception {
         long deadline = System.nanoTime() + ANSWER_WITHIN.toNanos();
         HttpResponse<String> response = get(port, "/runs/" + encode(run));
         while (response.statusCode() == 503 && System.nanoTime() < deadline) {
@@ -337,9 +369,13 @@ class InteractiveQueriesIT {
         return JSON.readTree(response.body());
     }
 
-    private static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(scheme + "://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(30));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static String encode(String run) {
