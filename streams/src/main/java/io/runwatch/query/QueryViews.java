@@ -41,7 +41,7 @@ public final class QueryViews {
     /** The training-health summary of a run ({@code GET /runs/{id}}). */
     public record Training(Long firstStep, Long lastStep, Long lastHealthyStep, Long lastCheckpointStep,
                            Double lossLevel, Double lossNoise, Long lossSamples, Long lossSpikesTotal,
-                           Double lossSpikeRatePer1000, Long skippedStepsTotal, Double skippedStepFraction,
+                           Double lossSpikeRate, Long skippedStepsTotal, Double skippedStepFraction,
                            String precision) {
     }
 
