@@ -107,6 +107,12 @@ public final class QueryService {
 
     // ---- GET /runs/{id} ------------------------------------------------------------------------------------
 
+    /**
+     * Asks this instance, then the run's owner by the default partitioner, then every other instance: a producer
+     * with another partitioner (librdkafka's default, CRC32) puts a run on another partition than the Streams
+     * metadata says, so "not in the owner's partition" is no proof of absence. 404 only when every partition was
+     * read; else the owner's standby copy, flagged stale; else 503.
+     */
     private Response run(Request request, String run) {
         KafkaStreams current = queryable();
         if (current == null) {
@@ -114,82 +120,139 @@ public final class QueryService {
         }
         KeyQueryMetadata owner = current.queryMetadataForKey(QueryableStores.TRAINING, run,
                 Serdes.String().serializer());
-        if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
+        int partitions = partitionCount(current);
+        if (owner == null || owner.equals(KeyQueryMetadata.NOT_AVAILABLE) || partitions == 0) {
             return unavailable("the owner of this run is not known yet (the group is rebalancing)", run);
         }
         int partition = owner.partition();
         LocalStores local = new LocalStores(current, liveness, instance);
-        Optional<Response> here = localRun(local, run, partition, false);
-        if (here.isPresent()) {
-            return here.get();
-        }
-        boolean staleAsked = "true".equals(request.params().get("stale"));
-        if (request.forwarded()) {
-            if (staleAsked) {
-                return localRun(local, run, partition, true).orElseGet(() -> unavailable(
-                        "no copy of partition " + partition + " on " + instance, run));
+        if (isLocal(request)) {
+            if ("true".equals(request.params().get("stale"))) {
+                return staleCopy(local, run, partition).orElseGet(() -> unavailable(
+                        "no copy of partition " + partition + " on " + instance + " knows this run", run));
             }
-            return unavailable("partition " + partition + " is not active on " + instance + " (it is moving)", run);
+            LocalSearch mine = localSearch(local, run, partition, partitions);
+            return mine.found != null ? mine.found : notFound(run, mine.searched);
         }
-        List<String> tried = new ArrayList<>();
+        LocalSearch mine = localSearch(local, run, partition, partitions);
+        if (mine.found != null) {
+            return mine.found;
+        }
+        Set<Integer> searched = new TreeSet<>(mine.searched);
+        List<String> failed = new ArrayList<>();
+        String path = "/runs/" + encode(run) + "?local=true";
         HostInfo active = owner.activeHost();
+        List<HostInfo> others = new ArrayList<>();
         if (advertised(active) && !active.equals(self)) {
-            String path = "/runs/" + encode(run);
-            try {
-                PeerClient.Answer answer = peers.get(active, path, request.authorization())
-                        .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
-                return new Response(answer.status(), retryHeaders(answer.status()), answer.body());
-            } catch (ExecutionException | TimeoutException e) {
-                tried.add(PeerClient.name(active) + ": " + describe(e));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return unavailable("interrupted", run);
-            }
-        } else if (!advertised(active)) {
-            tried.add("partition " + partition + "'s owner does not advertise streams.application.server");
+            others.add(active); // asked first, alone: it holds the run unless a producer partitioned otherwise
         }
-        // The active instance did not answer (it may be gone, the group not yet told): a standby's copy will do,
-        // flagged stale.
-        Optional<Response> standbyHere = localRun(local, run, partition, true);
-        if (standbyHere.isPresent() && standbyHere.get().status() == 200) {
-            return standbyHere.get();
-        }
-        for (HostInfo standby : owner.standbyHosts()) {
-            if (!advertised(standby) || standby.equals(self)) {
-                continue;
+        for (StreamsMetadata client : current.metadataForAllStreamsClients()) {
+            HostInfo host = client.hostInfo();
+            if (advertised(host) && !host.equals(self) && !others.contains(host)) {
+                others.add(host);
             }
+        }
+        Map<HostInfo, CompletableFuture<PeerClient.Answer>> calls = new LinkedHashMap<>();
+        for (int i = 0; i < others.size(); i++) {
+            if (i == 1) {
+                // the owner did not have it: ask the rest at once
+                for (HostInfo host : others.subList(1, others.size())) {
+                    calls.put(host, peers.get(host, path, request.authorization()));
+                }
+            }
+            HostInfo host = others.get(i);
+            CompletableFuture<PeerClient.Answer> call = i == 0 ? peers.get(host, path, request.authorization())
+                    : calls.get(host);
             try {
-                PeerClient.Answer answer = peers.get(standby, "/runs/" + encode(run) + "?stale=true",
-                        request.authorization()).get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+                PeerClient.Answer answer = call.get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
                 if (answer.status() == 200) {
                     return new Response(200, Map.of(), answer.body());
                 }
-                tried.add(PeerClient.name(standby) + ": " + answer.status());
-            } catch (ExecutionException | TimeoutException e) {
-                tried.add(PeerClient.name(standby) + ": " + describe(e));
+                if (answer.status() == 404) {
+                    searched.addAll(QueryViews.MAPPER.readValue(answer.body(), QueryViews.RunNotFound.class)
+                            .searchedPartitions());
+                } else {
+                    failed.add(PeerClient.name(host) + " answered " + answer.status());
+                }
+            } catch (ExecutionException | TimeoutException | JsonProcessingException e) {
+                failed.add(PeerClient.name(host) + ": " + describe(e));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return unavailable("interrupted", run);
             }
         }
-        return unavailable("no instance answered for partition " + partition + ": " + String.join("; ", tried), run);
+        if (searched.size() >= partitions) {
+            return notFound(run, new ArrayList<>(searched));
+        }
+        if (!searched.contains(partition)) {
+            // The owner did not answer (it may be gone, the group not yet told): a standby's copy will do,
+            // flagged stale.
+            Optional<Response> standbyHere = staleCopy(local, run, partition);
+            if (standbyHere.isPresent()) {
+                return standbyHere.get();
+            }
+            for (HostInfo standby : owner.standbyHosts()) {
+                if (!advertised(standby) || standby.equals(self)) {
+                    continue;
+                }
+                try {
+                    PeerClient.Answer answer = peers.get(standby, "/runs/" + encode(run) + "?stale=true",
+                            request.authorization()).get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+                    if (answer.status() == 200) {
+                        return new Response(200, Map.of(), answer.body());
+                    }
+                    failed.add("standby " + PeerClient.name(standby) + " answered " + answer.status());
+                } catch (ExecutionException | TimeoutException e) {
+                    failed.add("standby " + PeerClient.name(standby) + ": " + describe(e));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return unavailable("interrupted", run);
+                }
+            }
+        }
+        List<Integer> missing = missing(partitions, searched);
+        return unavailable("not found in the partitions read, and partition(s) " + missing
+                + " could not be read" + (failed.isEmpty() ? "" : ": " + String.join("; ", failed)), run);
+    }
+
+    private record LocalSearch(Response found, List<Integer> searched) {
+    }
+
+    /** The run from this instance's active partitions, the default partitioner's first. */
+    private LocalSearch localSearch(LocalStores local, String run, int first, int partitions) {
+        List<Integer> searched = new ArrayList<>();
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < partitions; i++) {
+            int p = (first + i) % partitions;
+            try {
+                Optional<RunDetail> detail = local.run(run, p, false, now);
+                if (detail.isPresent()) {
+                    return new LocalSearch(ok(detail.get()), List.of(p));
+                }
+                searched.add(p);
+            } catch (InvalidStateStoreException e) {
+                // not active here
+            }
+        }
+        return new LocalSearch(null, searched);
     }
 
     /**
-     * The run from this instance's copy of the partition: 200, 404 (an active copy that does not know the run) or
-     * 503 (a stale copy that does not know it: it may lag); empty when this instance holds no such copy.
+     * The run from a stale copy of its partition here (a standby, or an active task still restoring); empty when
+     * this instance has no such copy or the copy does not know the run (it may lag: no proof of absence).
      */
-    private Optional<Response> localRun(LocalStores local, String run, int partition, boolean stale) {
+    private Optional<Response> staleCopy(LocalStores local, String run, int partition) {
         try {
-            Optional<RunDetail> detail = local.run(run, partition, stale, System.currentTimeMillis());
-            if (detail.isPresent()) {
-                return Optional.of(ok(detail.get()));
-            }
-            return Optional.of(stale ? unavailable("the stale copy on " + instance + " does not know this run yet",
-                    run) : error(404, "run not known (no state: never seen, or expired)", run));
+            return local.run(run, partition, true, System.currentTimeMillis()).map(QueryService::ok);
         } catch (InvalidStateStoreException e) {
             return Optional.empty();
         }
+    }
+
+    private Response notFound(String run, List<Integer> searched) {
+        List<Integer> sorted = new ArrayList<>(new TreeSet<>(searched));
+        return new Response(404, Map.of(), json(new QueryViews.RunNotFound(
+                "run not known (no state: never seen, or expired)", run, instance, sorted)));
     }
 
     // ---- GET /runs and /alerts: fan-out --------------------------------------------------------------------

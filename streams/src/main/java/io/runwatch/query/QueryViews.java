@@ -92,6 +92,13 @@ public final class QueryViews {
     public record Error(String error, String run, String servedBy) {
     }
 
+    /**
+     * 404 of {@code GET /runs/{id}}: no instance holds state for the run. {@code searchedPartitions}: the partitions
+     * whose stores were read (all of them, or the answer would have been 503).
+     */
+    public record RunNotFound(String error, String run, String servedBy, List<Integer> searchedPartitions) {
+    }
+
     static String iso(Long epochMs) {
         return epochMs == null ? null : Instant.ofEpochMilli(epochMs).toString();
     }

@@ -41,6 +41,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,6 +59,7 @@ class InteractiveQueriesIT {
     private static final String PASSWORD = "s3cret";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int PARTITIONS = 4;
+    private static final String MISPLACED = "misplaced-run";
     private static final Duration ANSWER_WITHIN = Duration.ofSeconds(60);
 
     @TempDir
@@ -100,6 +102,7 @@ class InteractiveQueriesIT {
             try {
                 awaitBothRunning(a, b);
                 List<Planned> runs = produceRuns(broker.bootstrapServers(), "iq-", 100);
+                int misplacedPartition = produceMisplaced(broker.bootstrapServers());
                 Map<String, Told> told = awaitAlerts(broker.bootstrapServers(), runs);
 
                 Map<String, Integer> servedBy = new HashMap<>();
@@ -116,8 +119,13 @@ class InteractiveQueriesIT {
                 assertThat(servedBy).as("both instances own runs: half the answers were forwarded")
                         .containsOnlyKeys("127.0.0.1:" + portA, "127.0.0.1:" + portB);
                 assertListsAgree(portB, runs, told);
-                assertThat(get(portA, "/runs/" + encode("never-seen")).statusCode()).isEqualTo(404);
-                assertThat(get(portB, "/runs/" + encode("never-seen")).statusCode()).isEqualTo(404);
+                for (int port : new int[] {portA, portB}) {
+                    assertMisplaced(port, misplacedPartition);
+                    HttpResponse<String> unknown = get(port, "/runs/" + encode("never-seen"));
+                    assertThat(unknown.statusCode()).isEqualTo(404);
+                    assertThat(JSON.readTree(unknown.body()).get("searched_partitions")).as("404 only once every "
+                            + "partition was read").hasSize(PARTITIONS);
+                }
                 String anonymous = authorization;
                 authorization = null;
                 assertThat(get(portA, "/runs").statusCode()).as("queries need the same credentials as /metrics")
@@ -135,6 +143,7 @@ class InteractiveQueriesIT {
                 }
                 System.out.printf("InteractiveQueriesIT: after b stopped, all 100 runs answered by a within %.1f s"
                         + " (%d of them from a stale copy)%n", (System.nanoTime() - stopped) / 1e9, stale);
+                assertMisplaced(portA, misplacedPartition);
                 await().atMost(ANSWER_WITHIN).untilAsserted(() -> assertListsAgree(portA, runs, told));
                 Map<String, Told> toldAfter = awaitAlerts(broker.bootstrapServers(), runs);
                 assertThat(summary(toldAfter)).as("no episode opened or closed meanwhile: the comparison held still")
@@ -250,6 +259,33 @@ class InteractiveQueriesIT {
         return runs;
     }
 
+    /**
+     * A run written to another partition than Kafka's default partitioner picks for its key, as a librdkafka
+     * producer (CRC32) does: the metadata's owner does not have it, yet it must be found.
+     */
+    private static int produceMisplaced(String bootstrap) {
+        int partition = (Utils.toPositive(Utils.murmur2(MISPLACED.getBytes(StandardCharsets.UTF_8))) + 1)
+                % PARTITIONS;
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new StringSerializer())) {
+            long t0 = System.currentTimeMillis() - 8_000;
+            for (int step = 1; step <= 3; step++) {
+                producer.send(new ProducerRecord<>(Topics.METRICS.name(), partition, MISPLACED, "{\"run\":\""
+                        + MISPLACED + "\",\"step\":" + step + ",\"time\":" + (t0 + step * 1000) + ",\"loss\":2.0}"));
+            }
+            producer.flush();
+        }
+        return partition;
+    }
+
+    private void assertMisplaced(int port, int partition) throws Exception {
+        JsonNode detail = answeredRun(port, MISPLACED);
+        assertThat(detail.get("partition").asInt()).isEqualTo(partition);
+        assertThat(detail.get("training").get("last_step").asLong()).isEqualTo(3);
+    }
+
     private static void metric(KafkaProducer<String, String> producer, String run, int step, long timeMs,
                                String loss) {
         producer.send(new ProducerRecord<>(Topics.METRICS.name(), run, "{\"run\":\"" + run + "\",\"step\":" + step
@@ -338,6 +374,7 @@ class InteractiveQueriesIT {
         }
         Map<String, Long> planned = new TreeMap<>();
         runs.forEach(r -> planned.put(r.run(), r.lastStep()));
+        planned.put(MISPLACED, 3L); // listed too, from the partition it was written to
         assertThat(lastSteps).isEqualTo(planned);
         Set<String> openTold = new TreeSet<>();
         told.values().forEach(t -> openTold.addAll(t.openRollback.keySet()));
