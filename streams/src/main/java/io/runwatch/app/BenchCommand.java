@@ -102,7 +102,7 @@ final class BenchCommand implements Callable<Integer> {
     Integer scaleOutPartitions;
 
     @Option(names = "--scaleout-steps", description = "Scale-out: steps per run of its drain, over --runs runs "
-            + "(full 100, short 50).")
+            + "(full 200, short 50).")
     Integer scaleOutSteps;
 
     @Option(names = "--scaleout-instances", split = ",", description = "Scale-out: instance counts, each a JVM "

@@ -96,11 +96,11 @@ public final class Bench {
                        List<Integer> scaleOutThreads, int scaleOutRepetitions, Set<Section> sections) {
         /**
          * The issue's sizes: 1,000 runs x 500 steps, 10,000 records/s, 100,000 live runs, a 1M-step run; the
-         * scale-out grid of 1-2 instances x 1, 2, 4 threads over 12 partitions, 1,000 runs x 100 steps each drain.
+         * scale-out grid of 1-2 instances x 1, 2, 4 threads over 12 partitions, 1,000 runs x 200 steps each drain.
          */
         public static Plan full() {
             return new Plan("full", 1_000, 500, 1, 3, 1, 10_000, 1_000, 100, 100_000, 10_000, 3, 180, 1_000_000,
-                    100_000, 12, 100, List.of(1, 2), List.of(1, 2, 4), 1, EnumSet.allOf(Section.class));
+                    100_000, 12, 200, List.of(1, 2), List.of(1, 2, 4), 1, EnumSet.allOf(Section.class));
         }
 
         /** Every section at a size that finishes in about a minute: it shows the command works, not the speed. */
