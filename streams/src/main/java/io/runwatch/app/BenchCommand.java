@@ -79,7 +79,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--latency-runs", description = "Latency: runs of the background load (full 1000).")
     Integer latencyRuns;
 
-    @Option(names = "--probes", description = "Latency: NaN probes, one a second (full 30).")
+    @Option(names = "--probes", description = "Latency: NaN probes, one a second (full 100: "
+            + "fewer make the p99 just the largest).")
     Integer probes;
 
     @Option(names = "--max-runs", description = "Scale: live runs to grow to (full 100000).")
@@ -88,8 +89,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch-runs", description = "Scale: runs added per batch (full 10000).")
     Integer batchRuns;
 
-    @Option(names = "--scale-budget-s", description = "Scale: add no batch after this many seconds (full 900; "
-            + "0: no limit).")
+    @Option(names = "--scale-budget-s", description = "Scale: add no batch after this many seconds (full 180, "
+            + "so that the whole bench takes about 10 minutes; 0: no limit).")
     Long scaleBudgetS;
 
     @Option(names = "--run-length", description = "Length: steps of the long run (full 1000000).")

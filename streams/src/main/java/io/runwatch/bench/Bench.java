@@ -79,7 +79,8 @@ public final class Bench {
      * @param batchRuns           runs added per batch
      * @param recordsPerScaleRun  step records of each added run
      * @param scaleBudgetS        no new batch is added once the scale section has run this long (0: no limit), so
-     *                            that a monitor that slows down with every run cannot keep the bench going for hours
+     *                            that a monitor that slows down with every run cannot keep the bench going for
+     *                            hours; 180 s in the full mode keeps the whole bench near 10 minutes
      * @param runLength           steps of the one long run
      * @param window              steps compared at its start and its end
      * @param scaleOutPartitions  partitions of the scale-out topic: 12 divides evenly over 1, 2, 3, 4 and 6
