@@ -372,7 +372,7 @@ public final class Bench {
                 "Alert latency: a steady %.0f records/s over %d runs (%.0f records/s achieved), one NaN probe per "
                         + "second on a fresh run, %d probes. %s",
                 plan.latencyRate(), plan.latencyRuns(), achieved, probes, probes >= 100
-                        ? "The p99 is the " + (int) Math.ceil(0.99 * probes) + "th of the " + probes + " sorted."
+                        ? "The p99 is value " + (int) Math.ceil(0.99 * probes) + " of the " + probes + " sorted."
                         : "With fewer than 100 probes the p99 is simply the largest: read it as the maximum."),
                 List.of("path", "p50 (ms)", "p99 (ms)", "max (ms)", "probes seen", "probes sent"));
         latencyRow(table, BenchReport.LATENCY_ALERTS, sent, onTopic);
