@@ -248,7 +248,8 @@ final class ScaleOut {
                 + last + ")");
     }
 
-    private static boolean isEven(String split) {
+    /** "6+6" or "5+6+5": no instance owns more than one partition more than another. */
+    static boolean isEven(String split) {
         List<Integer> parts = java.util.Arrays.stream(split.split("\\+")).map(Integer::parseInt).toList();
         return parts.stream().mapToInt(Integer::intValue).max().orElse(0)
                 - parts.stream().mapToInt(Integer::intValue).min().orElse(0) <= 1;
