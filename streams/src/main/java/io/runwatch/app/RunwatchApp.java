@@ -74,6 +74,8 @@ public final class RunwatchApp implements AutoCloseable {
     private final ScheduledExecutorService background;
     private final Object lifecycle = new Object();
     private boolean closed;
+    /** Set by {@link #pause()} before Streams exists: applied when it is created. */
+    private boolean paused;
 
     private RunwatchApp(Settings settings, Options options) throws IOException {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -127,6 +129,9 @@ public final class RunwatchApp implements AutoCloseable {
                 synchronized (lifecycle) {
                     if (!closed) {
                         streams = newStreams();
+                        if (paused) {
+                            streams.pause();
+                        }
                         streams.start();
                     }
                 }
@@ -272,6 +277,30 @@ public final class RunwatchApp implements AutoCloseable {
             Thread.sleep(50);
         }
         return false;
+    }
+
+    /**
+     * Holds record processing (Kafka Streams' {@code pause}); the instance still joins its group and takes its
+     * partitions. The scale-out benchmark starts every instance paused so that the partitions are spread over all
+     * of them before the first record is read.
+     */
+    public void pause() {
+        synchronized (lifecycle) {
+            paused = true;
+            if (streams != null) {
+                streams.pause();
+            }
+        }
+    }
+
+    /** Undoes {@link #pause()}. */
+    public void resume() {
+        synchronized (lifecycle) {
+            paused = false;
+            if (streams != null) {
+                streams.resume();
+            }
+        }
     }
 
     /** Every check now, as /readyz reports it. */

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -50,49 +51,63 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * run's length. One JVM, one broker; each section starts from emptied topics and a fresh application.
  */
 public final class Bench {
-    private static final Duration POLL = Duration.ofMillis(50);
+    static final String DRAIN_RUN_PREFIX = "bench-run";
+    static final Duration POLL = Duration.ofMillis(50);
     /** A drain that makes no progress for this long has failed; the number would be meaningless. */
-    private static final Duration STUCK = Duration.ofSeconds(120);
+    static final Duration STUCK = Duration.ofSeconds(120);
     private static final Pattern ALERT_ACTIVE_RUN = Pattern.compile(
             "^runwatch_alert_active\\{.*run=\"([^\"]+)\".*type=\"nonfinite\".*");
 
     /** The measurements, each runnable alone. */
-    public enum Section { drain, latency, scale, length }
+    public enum Section { drain, latency, scale, length, scaleout }
 
     /**
      * What to measure and how much.
      *
-     * @param runs               runs pre-loaded for the drain
-     * @param steps              steps per pre-loaded run
-     * @param warmups            identity/runwatch pairs run first and not counted: the first drains of a fresh JVM
-     *                           run interpreted code and measured 8-15k records/s for an identity app that then ran
-     *                           at 110-145k
-     * @param repetitions        identity/runwatch pairs, alternated
-     * @param partitions         partitions of every topic
-     * @param latencyRate        background records/s while probing latency
-     * @param latencyRuns        runs the background load is spread over
-     * @param probes             NaN probes, one per second
-     * @param maxRuns            live runs the scale section grows to
-     * @param batchRuns          runs added per batch
-     * @param recordsPerScaleRun step records of each added run
-     * @param runLength          steps of the one long run
-     * @param scaleBudgetS       no new batch is added once the scale section has run this long (0: no limit), so
-     *                           that a monitor that slows down with every run cannot keep the bench going for hours
-     * @param window             steps compared at its start and its end
+     * @param runs                runs pre-loaded for the drain (and the scale-out drain)
+     * @param steps               steps per pre-loaded run
+     * @param warmups             identity/runwatch pairs run first and not counted: the first drains of a fresh JVM
+     *                            run interpreted code and measured 8-15k records/s for an identity app that then
+     *                            ran at 110-145k
+     * @param repetitions         identity/runwatch pairs, alternated
+     * @param partitions          partitions of every topic
+     * @param latencyRate         background records/s while probing latency
+     * @param latencyRuns         runs the background load is spread over
+     * @param probes              NaN probes, one per second: 100 in the full mode, so that the p99 is not simply
+     *                            the largest of a few
+     * @param maxRuns             live runs the scale section grows to
+     * @param batchRuns           runs added per batch
+     * @param recordsPerScaleRun  step records of each added run
+     * @param scaleBudgetS        no new batch is added once the scale section has run this long (0: no limit), so
+     *                            that a monitor that slows down with every run cannot keep the bench going for
+     *                            hours; 180 s in the full mode keeps the whole bench near 10 minutes
+     * @param runLength           steps of the one long run
+     * @param window              steps compared at its start and its end
+     * @param scaleOutPartitions  partitions of the scale-out topic: 12 divides evenly over 1, 2, 3, 4 and 6
+     *                            consumers
+     * @param scaleOutSteps       steps per run of the scale-out drain (over {@code runs} runs)
+     * @param scaleOutInstances   instance counts of the scale-out grid
+     * @param scaleOutThreads     stream threads per instance of the scale-out grid
+     * @param scaleOutRepetitions identity/runwatch pairs per scale-out configuration
      */
     public record Plan(String name, int runs, int steps, int warmups, int repetitions, int partitions,
                        double latencyRate, int latencyRuns, int probes, int maxRuns, int batchRuns,
-                       int recordsPerScaleRun, long scaleBudgetS, long runLength, long window, Set<Section> sections) {
-        /** The issue's sizes: 1,000 runs x 500 steps, 10,000 records/s, 100,000 live runs, a 1M-step run. */
+                       int recordsPerScaleRun, long scaleBudgetS, long runLength, long window,
+                       int scaleOutPartitions, int scaleOutSteps, List<Integer> scaleOutInstances,
+                       List<Integer> scaleOutThreads, int scaleOutRepetitions, Set<Section> sections) {
+        /**
+         * The issue's sizes: 1,000 runs x 500 steps, 10,000 records/s, 100,000 live runs, a 1M-step run; the
+         * scale-out grid of 1-2 instances x 1, 2, 4 threads over 12 partitions, 1,000 runs x 200 steps each drain.
+         */
         public static Plan full() {
-            return new Plan("full", 1_000, 500, 1, 3, 1, 10_000, 1_000, 30, 100_000, 10_000, 3, 900, 1_000_000, 100_000,
-                    EnumSet.allOf(Section.class));
+            return new Plan("full", 1_000, 500, 1, 3, 1, 10_000, 1_000, 100, 100_000, 10_000, 3, 180, 1_000_000,
+                    100_000, 12, 200, List.of(1, 2), List.of(1, 2, 4), 1, EnumSet.allOf(Section.class));
         }
 
-        /** Every section at a size that finishes in under a minute: it shows the command works, not the speed. */
+        /** Every section at a size that finishes in about a minute: it shows the command works, not the speed. */
         public static Plan quick() {
             return new Plan("short", 20, 100, 0, 1, 1, 500, 50, 3, 1_000, 500, 3, 0, 10_000, 2_000,
-                    EnumSet.allOf(Section.class));
+                    12, 50, List.of(1, 2), List.of(1), 1, EnumSet.allOf(Section.class));
         }
     }
 
@@ -136,25 +151,32 @@ public final class Bench {
         String loadBefore = loadAverage();
         long started = System.nanoTime();
         List<String> failures = new ArrayList<>();
-        section(Section.drain, this::drain, failures);
-        section(Section.latency, this::latency, failures);
-        section(Section.scale, this::scale, failures);
-        section(Section.length, this::runLength, failures);
+        Map<Section, Double> seconds = new LinkedHashMap<>();
+        section(Section.drain, this::drain, failures, seconds);
+        section(Section.latency, this::latency, failures, seconds);
+        section(Section.scale, this::scale, failures, seconds);
+        section(Section.length, this::runLength, failures, seconds);
+        section(Section.scaleout, () -> new ScaleOut(kafka, launcher, workDir, plan, log, report, nonce).run(),
+                failures, seconds);
         report.heading(String.format(Locale.ROOT, "runwatch bench (%s mode), %s: %d cores, Java %s, max heap %d MiB; "
                         + "load average (1/5/15 min) %s at the start, %s at the end; broker %s; %d partition(s), "
-                        + "%d stream thread(s); %.0f s in all.",
+                        + "%d stream thread(s); %.0f s in all (%s).",
                 plan.name(), Instant.now().truncatedTo(ChronoUnit.MINUTES), Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20, loadBefore,
-                loadAverage(), brokerLabel, plan.partitions(), threads, (System.nanoTime() - started) / 1e9));
+                loadAverage(), brokerLabel, plan.partitions(), threads, (System.nanoTime() - started) / 1e9,
+                String.join(", ", seconds.entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %.0f s",
+                        e.getKey(), e.getValue())).toList())));
         failures.forEach(report::heading);
         return report.markdown();
     }
 
     /** Runs one section; a failure is reported (and printed under the heading) and the next section still runs. */
-    private void section(Section section, ThrowingRunnable body, List<String> failures) {
+    private void section(Section section, ThrowingRunnable body, List<String> failures,
+                         Map<Section, Double> seconds) {
         if (!plan.sections().contains(section)) {
             return;
         }
+        long start = System.nanoTime();
         try {
             body.run();
         } catch (Exception e) {
@@ -162,6 +184,9 @@ public final class Bench {
             failures.add(line);
             log.println("bench: " + line);
             e.printStackTrace(log);
+        } finally {
+            seconds.put(section, (System.nanoTime() - start) / 1e9);
+            log.printf(Locale.ROOT, "bench: %s took %.0f s%n", section, seconds.get(section));
         }
     }
 
@@ -172,21 +197,9 @@ public final class Bench {
         long total = (long) plan.runs() * plan.steps();
         log.printf("bench: drain: pre-loading %d runs x %d steps = %d records%n", plan.runs(), plan.steps(), total);
         kafka.resetTopics(plan.partitions(), List.of(IdentityApp.OUTPUT_TOPIC));
-        long t0 = System.currentTimeMillis();
-        // The newest step of every run lies an hour or more ahead of the wall clock, so no run falls silent
-        // (and pages `stall`) however long the repetitions take: the stall check is not what is measured here.
-        long stepMs = Math.max(1_000, 7_200_000 / Math.max(1, plan.steps()));
-        List<byte[]> records = new ArrayList<>((int) total);
-        long bytes = 0;
-        for (int step = 0; step < plan.steps(); step++) {
-            for (int r = 0; r < plan.runs(); r++) {
-                byte[] value = ContractRecords.metric(ContractRecords.runId("bench-run", r), step, t0 + step * stepMs);
-                records.add(value);
-                bytes += value.length;
-            }
-        }
-        produceAll(records, plan.runs());
-        double meanBytes = (double) bytes / total;
+        List<byte[]> records = drainRecords(plan.runs(), plan.steps());
+        kafka.produceRuns(records, plan.runs());
+        double meanBytes = (double) records.stream().mapToLong(r -> r.length).sum() / total;
 
         List<Double> identity = new ArrayList<>();
         List<Double> runwatch = new ArrayList<>();
@@ -239,16 +252,22 @@ public final class Bench {
         return out;
     }
 
-    private void produceAll(List<byte[]> records, int keysCycle) throws Exception {
-        BenchKafka.CheckedSends sends = new BenchKafka.CheckedSends();
-        try (KafkaProducer<byte[], byte[]> producer = kafka.bulkProducer()) {
-            for (int i = 0; i < records.size(); i++) {
-                byte[] key = ContractRecords.runId("bench-run", i % keysCycle).getBytes(StandardCharsets.UTF_8);
-                producer.send(new ProducerRecord<>(Topics.METRICS.name(), key, records.get(i)), sends.callback());
+    /**
+     * {@code runs} x {@code steps} step records, step by step over all runs (the order a fleet writes them in), for
+     * {@link BenchKafka#produceRuns}. The newest step of every run lies an hour or more ahead of the wall clock, so
+     * no run falls silent (and pages `stall`) however long the repetitions take: the stall check is not measured.
+     */
+    static List<byte[]> drainRecords(int runs, int steps) {
+        long t0 = System.currentTimeMillis();
+        long stepMs = Math.max(1_000, 7_200_000 / Math.max(1, steps));
+        List<byte[]> records = new ArrayList<>(runs * steps);
+        for (int step = 0; step < steps; step++) {
+            for (int r = 0; r < runs; r++) {
+                records.add(ContractRecords.metric(ContractRecords.runId(DRAIN_RUN_PREFIX, r), step,
+                        t0 + step * stepMs));
             }
-            producer.flush();
         }
-        sends.check();
+        return records;
     }
 
     private double drainIdentity(int repetition, long total) throws Exception {
@@ -338,28 +357,58 @@ public final class Bench {
         AtomicLong backgroundSent = new AtomicLong();
         AtomicLong backgroundNanos = new AtomicLong();
         List<Thread> threads = new ArrayList<>();
+        Lag lag;
         try (MonitorLauncher.Monitor monitor = launcher.start(applicationId, stateDir)) {
             if (!monitor.awaitRunning(Duration.ofMinutes(2))) {
                 throw new IllegalStateException(applicationId + " did not reach RUNNING within 2 minutes");
             }
-            probe(monitor, probes, sent, onTopic, onMetrics, stop, backgroundSent, backgroundNanos, threads);
+            lag = probe(monitor, applicationId, probes, sent, onTopic, onMetrics, stop, backgroundSent,
+                    backgroundNanos, threads);
         } finally {
             deleteTree(stateDir);
         }
         double achieved = backgroundSent.get() / Math.max(1e-9, backgroundNanos.get() / 1e9);
         BenchReport.Table table = report.table(String.format(Locale.ROOT,
                 "Alert latency: a steady %.0f records/s over %d runs (%.0f records/s achieved), one NaN probe per "
-                        + "second on a fresh run, %d probes; with fewer than 100 probes the p99 is the largest.",
-                plan.latencyRate(), plan.latencyRuns(), achieved, probes),
+                        + "second on a fresh run, %d probes. %s",
+                plan.latencyRate(), plan.latencyRuns(), achieved, probes, probes >= 100
+                        ? "The p99 is value " + (int) Math.ceil(0.99 * probes) + " of the " + probes + " sorted."
+                        : "With fewer than 100 probes the p99 is simply the largest: read it as the maximum."),
                 List.of("path", "p50 (ms)", "p99 (ms)", "max (ms)", "probes seen", "probes sent"));
         latencyRow(table, BenchReport.LATENCY_ALERTS, sent, onTopic);
         latencyRow(table, BenchReport.LATENCY_METRICS, sent, onMetrics);
+
+        // Latency or backlog: a monitor that processes less than the load queues every probe behind a growing lag,
+        // and the figures above then measure the queue, not the alert path.
+        double oneSecond = Math.max(1, achieved);
+        boolean keptUp = lag.atEnd() <= oneSecond;
+        BenchReport.Table load = report.table(String.format(Locale.ROOT,
+                "Background load while probing (%.0f s from the first to the last probe): records sent and processed "
+                        + "(runwatch's committed offsets) per second, and its consumer lag (end offsets minus committed "
+                        + "offsets of runwatch.metrics). It kept up when the lag at the last probe is at most one "
+                        + "second of load (%.0f records).", lag.seconds(), oneSecond),
+                List.of("load", "target (records/s)", "sent (records/s)", "processed (records/s)",
+                        "lag at first probe (records)", "lag max (records)", "lag at last probe (records)",
+                        "kept up (1 yes, 0 no)"));
+        load.row(BenchReport.LATENCY_LOAD, plan.latencyRate(), achieved, lag.processedPerSecond(), lag.atStart(),
+                lag.max(), lag.atEnd(), keptUp ? 1 : 0);
+        load.note(keptUp
+                ? "runwatch kept up with the load: the latencies above are the alert path's, not a queue's."
+                : String.format(Locale.ROOT, "runwatch did NOT keep up: its lag went from %d to %d records (%.1f s "
+                        + "of load), so the latencies above are mostly time queued behind that backlog, not the "
+                        + "alert path's latency.", lag.atStart(), lag.atEnd(), lag.atEnd() / oneSecond));
+        log.printf(Locale.ROOT, "bench: latency: sent %.0f records/s, processed %.0f records/s, lag %d -> %d (max %d)"
+                + "%n", achieved, lag.processedPerSecond(), lag.atStart(), lag.atEnd(), lag.max());
+    }
+
+    /** runwatch's consumer lag on runwatch.metrics over the probes. */
+    record Lag(long atStart, long max, long atEnd, double processedPerSecond, double seconds) {
     }
 
     /** Runs the load, the readers and the probes; stops those threads before the monitor they watch is closed. */
-    private void probe(MonitorLauncher.Monitor monitor, int probes, long[] sent, long[] onTopic, long[] onMetrics,
-                       AtomicBoolean stop, AtomicLong backgroundSent, AtomicLong backgroundNanos, List<Thread> threads)
-            throws Exception {
+    private Lag probe(MonitorLauncher.Monitor monitor, String applicationId, int probes, long[] sent, long[] onTopic,
+                      long[] onMetrics, AtomicBoolean stop, AtomicLong backgroundSent,
+                      AtomicLong backgroundNanos, List<Thread> threads) throws Exception {
         Map<String, Integer> probeIndex = new ConcurrentHashMap<>();
         for (int i = 0; i < probes; i++) {
             probeIndex.put(ContractRecords.runId("bench-probe", i), i);
@@ -370,6 +419,20 @@ public final class Bench {
         try {
             threads.forEach(Thread::start);
             Thread.sleep(Math.min(5_000, 1_000L * Math.max(1, probes / 5))); // the load settles first
+            long startNanos = System.nanoTime();
+            long committedAtStart = kafka.committed(applicationId, Topics.METRICS.name());
+            long lagAtStart = kafka.endOffset(Topics.METRICS.name()) - committedAtStart;
+            AtomicLong maxLag = new AtomicLong(lagAtStart);
+            AtomicBoolean probing = new AtomicBoolean(true);
+            Thread sampler = daemon("bench-lag-sampler", () -> {
+                while (probing.get() && !stop.get()) {
+                    long lagNow = kafka.endOffset(Topics.METRICS.name())
+                            - kafka.committed(applicationId, Topics.METRICS.name());
+                    maxLag.accumulateAndGet(lagNow, Math::max);
+                    Thread.sleep(500);
+                }
+            });
+            sampler.start();
             BenchKafka.CheckedSends sends = new BenchKafka.CheckedSends();
             try (KafkaProducer<byte[], byte[]> producer = kafka.producer(0)) {
                 long next = System.nanoTime();
@@ -389,11 +452,19 @@ public final class Bench {
                 }
                 producer.flush();
             }
+            long endNanos = System.nanoTime();
+            long committedAtEnd = kafka.committed(applicationId, Topics.METRICS.name());
+            long lagAtEnd = kafka.endOffset(Topics.METRICS.name()) - committedAtEnd;
+            probing.set(false);
+            sampler.join(10_000);
             sends.check();
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (System.nanoTime() < deadline && !allSeen(onTopic, onMetrics)) {
                 Thread.sleep(50);
             }
+            double seconds = (endNanos - startNanos) / 1e9;
+            return new Lag(lagAtStart, Math.max(maxLag.get(), lagAtEnd), lagAtEnd,
+                    (committedAtEnd - committedAtStart) / seconds, seconds);
         } finally {
             stop.set(true);
             for (Thread thread : threads) {

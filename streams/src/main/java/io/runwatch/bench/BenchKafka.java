@@ -1,6 +1,7 @@
 package io.runwatch.bench;
 
 import io.runwatch.topology.Topics;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,18 +9,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -126,6 +133,20 @@ final class BenchKafka implements AutoCloseable {
         return props;
     }
 
+    /** Sends {@code records} to runwatch.metrics keyed by run: record i belongs to run {@code i % runs}. */
+    void produceRuns(List<byte[]> records, int runs) throws Exception {
+        CheckedSends sends = new CheckedSends();
+        try (KafkaProducer<byte[], byte[]> producer = bulkProducer()) {
+            for (int i = 0; i < records.size(); i++) {
+                byte[] key = ContractRecords.runId(Bench.DRAIN_RUN_PREFIX, i % runs)
+                        .getBytes(StandardCharsets.UTF_8);
+                producer.send(new ProducerRecord<>(Topics.METRICS.name(), key, records.get(i)), sends.callback());
+            }
+            producer.flush();
+        }
+        sends.check();
+    }
+
     /** Sends, and fails loudly on the first record the broker refused (a lost record would skew every number). */
     static final class CheckedSends {
         private final AtomicReference<Exception> failure = new AtomicReference<>();
@@ -172,6 +193,46 @@ final class BenchKafka implements AutoCloseable {
             }
         }
         return sum;
+    }
+
+    /**
+     * How {@code group} has spread {@code topic}'s partitions over its instances: partitions per instance (a Kafka
+     * Streams instance's consumers share the client id prefix before {@code -StreamThread-}), or empty while the
+     * group is not stable or has not {@code members} members.
+     */
+    Map<String, Integer> partitionsPerInstance(String group, String topic, int members) throws Exception {
+        ConsumerGroupDescription description;
+        try {
+            description = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                    .get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupIdNotFoundException) {
+                return Map.of(); // no member has joined yet
+            }
+            throw e;
+        }
+        if (description.groupState() != GroupState.STABLE || description.members().size() != members) {
+            return Map.of();
+        }
+        Map<String, Integer> perInstance = new TreeMap<>();
+        for (MemberDescription member : description.members()) {
+            String clientId = member.clientId();
+            int thread = clientId.indexOf("-StreamThread-");
+            String instance = thread < 0 ? clientId : clientId.substring(0, thread);
+            long owned = member.assignment().topicPartitions().stream().filter(tp -> tp.topic().equals(topic))
+                    .count();
+            perInstance.merge(instance, (int) owned, Integer::sum);
+        }
+        return perInstance;
+    }
+
+    /** Deletes the topics whose names start with {@code prefix} (an application's changelogs), without waiting. */
+    void deleteTopicsStartingWith(String prefix) throws Exception {
+        List<String> doomed = admin.listTopics().names().get(30, TimeUnit.SECONDS).stream()
+                .filter(name -> name.startsWith(prefix)).toList();
+        if (!doomed.isEmpty()) {
+            admin.deleteTopics(doomed);
+        }
     }
 
     /** One observation of a group's progress. */

@@ -15,6 +15,7 @@ public final class BenchReport {
     public static final String DRAIN_DETECTORS = "detectors alone (no Kafka): parse + training + liveness";
     public static final String LATENCY_ALERTS = "produce → `nonfinite` record on runwatch.alerts (read_committed)";
     public static final String LATENCY_METRICS = "produce → `runwatch_alert_active{type=\"nonfinite\"}` on /metrics";
+    public static final String LATENCY_LOAD = "background load";
     public static final String LENGTH_FIRST = "first";
     public static final String LENGTH_LAST = "last";
 

@@ -14,21 +14,37 @@ import org.apache.kafka.streams.kstream.Produced;
  * under runwatch's own Streams properties (exactly-once, commit interval, producer batching, threads). What it
  * costs is what Kafka Streams itself costs on this machine; runwatch cannot be faster.
  */
-final class IdentityApp implements AutoCloseable {
-    static final String OUTPUT_TOPIC = "bench.identity.out";
+public final class IdentityApp implements AutoCloseable {
+    public static final String OUTPUT_TOPIC = "bench.identity.out";
 
     private final KafkaStreams streams;
 
-    IdentityApp(String inputTopic, Properties streamsProperties) {
+    public IdentityApp(String inputTopic, Properties streamsProperties) {
+        this(inputTopic, streamsProperties, false);
+    }
+
+    /** @param paused join the group and take partitions, but process nothing until {@link #resume()} */
+    public IdentityApp(String inputTopic, Properties streamsProperties, boolean paused) {
         StreamsBuilder builder = new StreamsBuilder();
         builder.stream(inputTopic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
                 .mapValues(value -> value)
                 .to(OUTPUT_TOPIC, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
         streams = new KafkaStreams(builder.build(streamsProperties), streamsProperties);
+        if (paused) {
+            streams.pause();
+        }
         streams.start();
     }
 
-    boolean awaitRunning(Duration timeout) throws InterruptedException {
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    public void resume() {
+        streams.resume();
+    }
+
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (streams.state() == KafkaStreams.State.RUNNING) {

@@ -3,6 +3,7 @@ package io.runwatch.bench;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 
 /**
@@ -19,6 +20,13 @@ public interface MonitorLauncher {
      * unchanged (exactly-once, commit interval, producer batching, threads), so the ratio compares like with like.
      */
     Properties streamsProperties(String applicationId, Path stateDir);
+
+    /**
+     * The command line of a separate instance JVM for the scale-out section (see {@link InstanceProcess}): the
+     * same class path, settings and Kafka client configuration as this process, any files it needs under
+     * {@code workDir}.
+     */
+    List<String> instanceCommand(Path workDir) throws IOException;
 
     /** A running monitor. */
     interface Monitor extends AutoCloseable {

@@ -33,14 +33,21 @@ class BenchSmokeIT {
 
         List<List<String>> rows = rows(table);
         assertThat(labels(rows)).containsSubsequence(BenchReport.DRAIN_IDENTITY, BenchReport.DRAIN_RUNWATCH,
-                BenchReport.DRAIN_DETECTORS, BenchReport.LATENCY_ALERTS, BenchReport.LATENCY_METRICS, "500", "1000",
-                BenchReport.LENGTH_FIRST, BenchReport.LENGTH_LAST);
-        assertThat(rows).hasSize(9);
+                BenchReport.DRAIN_DETECTORS, BenchReport.LATENCY_ALERTS, BenchReport.LATENCY_METRICS,
+                BenchReport.LATENCY_LOAD, "500", "1000", BenchReport.LENGTH_FIRST, BenchReport.LENGTH_LAST, "1", "2");
+        assertThat(rows).hasSize(12);
+        assertThat(table).doesNotContain("failed");
         for (List<String> row : rows) {
             for (String cell : row.subList(1, row.size())) {
                 assertThat(Double.parseDouble(cell)).as("%s in %s", cell, row).isFinite();
             }
         }
+        // scale-out: one instance and two instance JVMs, one thread each, over 12 partitions, and the cores
+        List<List<String>> scaleOut = rows.subList(rows.size() - 2, rows.size());
+        assertThat(scaleOut).extracting(row -> row.subList(0, 3)).containsExactly(List.of("1", "1", "12"),
+                List.of("2", "1", "12"));
+        assertThat(scaleOut).allSatisfy(row -> assertThat(row.get(8))
+                .isEqualTo(Integer.toString(Runtime.getRuntime().availableProcessors())));
         // every NaN probe paged, on the topic and on /metrics: the latency rows are about real alerts
         for (List<String> row : rows) {
             if (row.get(0).equals(BenchReport.LATENCY_ALERTS) || row.get(0).equals(BenchReport.LATENCY_METRICS)) {
