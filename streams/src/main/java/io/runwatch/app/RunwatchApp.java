@@ -1,12 +1,12 @@
 package io.runwatch.app;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.runwatch.config.Settings;
 import io.runwatch.health.HealthJudge;
 import io.runwatch.health.HealthReport;
 import io.runwatch.metrics.MetricsServer;
 import io.runwatch.metrics.RunwatchMetrics;
+import io.runwatch.metrics.RunwatchRegistry;
 import io.runwatch.metrics.WebConfig;
 import io.runwatch.topology.ErrorHandlers;
 import io.runwatch.topology.RunwatchTopology;
@@ -69,8 +69,9 @@ public final class RunwatchApp implements AutoCloseable {
     private boolean closed;
 
     private RunwatchApp(Settings settings, Options options) throws IOException {
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        metrics = new RunwatchMetrics(registry, settings.longValue(Settings.ALERT_MIN_VISIBLE_S) * 1000);
+        PrometheusMeterRegistry registry = new RunwatchRegistry(); // renders per-run series directly on /metrics
+        metrics = new RunwatchMetrics(registry, settings.longValue(Settings.ALERT_MIN_VISIBLE_S) * 1000,
+                settings.integer(Settings.METRICS_RUN_MAX_GROUPS));
         judge = new HealthJudge(settings.health(), System.currentTimeMillis());
         StreamsBuilder builder = new StreamsBuilder();
         RunwatchTopology.build(builder, settings, metrics, RunwatchTopology.Mode.LIVE);
