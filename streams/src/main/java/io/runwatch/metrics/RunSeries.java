@@ -31,7 +31,8 @@ final class RunSeries {
     /** The per-run values, in exposition order. A counter's name is given without the {@code _total} suffix. */
     enum Value {
         STEP("runwatch_run_step", false, "Newest training step of the run"),
-        LAST_SEEN("runwatch_run_last_seen_timestamp_seconds", false, "Record time (epoch s) of the run's newest record"),
+        LAST_SEEN("runwatch_run_last_seen_timestamp_seconds", false,
+                "Record time (epoch s) of the run's newest record"),
         LOSS("runwatch_run_loss", false, "Training loss at the newest step"),
         GRAD_NORM("runwatch_run_grad_norm", false, "Global gradient norm at the newest step"),
         LR("runwatch_run_lr", false, "Learning rate at the newest step"),
@@ -40,7 +41,8 @@ final class RunSeries {
         LOSS_SPIKES("runwatch_loss_spikes", true, "Single-step loss outliers (bad batches) seen in the run"),
         LOSS_SPIKE_RATE("runwatch_run_loss_spike_rate", false, "Loss outliers per 1000 logged steps, recent window"),
         SKIPPED_STEPS("runwatch_run_skipped_steps", true, "Optimizer steps skipped by the fp16 loss scaler"),
-        SKIPPED_FRACTION("runwatch_run_skipped_step_fraction", false, "Share of skipped optimizer steps, recent window"),
+        SKIPPED_FRACTION("runwatch_run_skipped_step_fraction", false,
+                "Share of skipped optimizer steps, recent window"),
         GOODPUT("runwatch_run_goodput_ratio", false, "Share of wall time since start spent making new progress"),
         STALL_DEADLINE("runwatch_run_stall_deadline_seconds", false, "Silence after which the run counts as stalled"),
         SILENCE("runwatch_run_silence_seconds", false, "Time since the run last reported a new step"),
