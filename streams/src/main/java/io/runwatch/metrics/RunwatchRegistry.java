@@ -29,8 +29,11 @@ public final class RunwatchRegistry extends PrometheusMeterRegistry {
         super(PrometheusConfig.DEFAULT);
     }
 
-    /** Called once by the {@link RunwatchMetrics} built on this registry. */
-    void renderRunsWith(RunSeries.Export export) {
+    /** Called by the {@link RunwatchMetrics} built on this registry; there is one (it owns every runwatch meter). */
+    synchronized void renderRunsWith(RunSeries.Export export) {
+        if (runs != null) {
+            throw new IllegalStateException("a RunwatchRegistry serves one RunwatchMetrics");
+        }
         this.runs = export;
     }
 
