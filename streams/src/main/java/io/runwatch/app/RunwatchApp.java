@@ -1,7 +1,6 @@
 package io.runwatch.app;
 
 import com.sun.net.httpserver.HttpHandler;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.runwatch.config.Settings;
 import io.runwatch.core.liveness.LivenessMonitor;
@@ -9,6 +8,7 @@ import io.runwatch.health.HealthJudge;
 import io.runwatch.health.HealthReport;
 import io.runwatch.metrics.MetricsServer;
 import io.runwatch.metrics.RunwatchMetrics;
+import io.runwatch.metrics.RunwatchRegistry;
 import io.runwatch.metrics.WebConfig;
 import io.runwatch.query.QueryEndpoints;
 import io.runwatch.query.QueryService;
@@ -78,8 +78,9 @@ public final class RunwatchApp implements AutoCloseable {
     private boolean paused;
 
     private RunwatchApp(Settings settings, Options options) throws IOException {
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        metrics = new RunwatchMetrics(registry, settings.longValue(Settings.ALERT_MIN_VISIBLE_S) * 1000);
+        PrometheusMeterRegistry registry = new RunwatchRegistry(); // renders per-run series directly on /metrics
+        metrics = new RunwatchMetrics(registry, settings.longValue(Settings.ALERT_MIN_VISIBLE_S) * 1000,
+                settings.integer(Settings.METRICS_RUN_MAX_GROUPS));
         judge = new HealthJudge(settings.health(), System.currentTimeMillis());
         StreamsBuilder builder = new StreamsBuilder();
         RunwatchTopology.build(builder, settings, metrics, RunwatchTopology.Mode.LIVE);

@@ -102,7 +102,9 @@ public final class Settings {
 
     // ---- metrics ---------------------------------------------------------------------------------------
     public static final Setting RUN_RETENTION_S = longValue("metrics.run.retention.s", 3_600, 1, 31_536_000,
-            "A run's per-run series are removed this long after its end event or its last record.");
+            "A run's evaluation series are removed this long after its last evaluation, and an ended run's "
+                    + "detector state this long after its end event; its training series go sooner "
+                    + "(metrics.run.finished.retention.s, metrics.run.idle.retention.s), never later than this.");
     public static final Setting STATE_RETENTION_S = longValue("state.run.retention.s", 1_209_600, 60, 315_360_000,
             "Detector state of a run that went silent without an end event, and the alert memory of a run with "
                     + "nothing open, is dropped after this long (14 days: long enough for any resumption, short "
@@ -112,6 +114,27 @@ public final class Settings {
                     + "closing between two scrapes still reaches Prometheus; at least two scrape intervals.");
     public static final Setting TICK_INTERVAL_MS = longValue("liveness.tick.interval.ms", 5_000, 100, 3_600_000,
             "How often silence is checked (stalls) and idle runs' series are expired.");
+    // Per-run series bounds (issue #12: 100,000 live runs, /metrics under 1 s). Each caps the training-side series
+    // of a run; a run's alert series are not touched by them and stay while an episode is open.
+    public static final Setting METRICS_RUN_FINISHED_S = longValue("metrics.run.finished.retention.s", 300, 1,
+            31_536_000, "A run's training series (step values, groups, loss-spike, skipped-step and liveness series) "
+                    + "stop being exported this long after its end event (or after metrics.run.retention.s if "
+                    + "shorter). Five minutes: several scrapes at any usual interval (15-60 s) store the final "
+                    + "values, after which the series only cost scrape time; dashboards read the history from "
+                    + "Prometheus. Its open alerts stay until they resolve.");
+    public static final Setting METRICS_RUN_IDLE_S = longValue("metrics.run.idle.retention.s", 1_800, 1,
+            31_536_000, "A run's training series stop being exported this long after its last record (or after "
+                    + "metrics.run.retention.s if shorter); its next record brings them back. 30 minutes: longer "
+                    + "than the stall pager's startup and checkpoint graces (liveness.stall.startup.grace.s, "
+                    + "liveness.stall.checkpoint.grace.s), so a run that is only pausing keeps its series, while a "
+                    + "run silent for longer has paged stall (that alert's series stays until it resolves) or is "
+                    + "gone. Crashed and abandoned runs no longer hold series for an hour.");
+    public static final Setting METRICS_RUN_MAX_GROUPS = integer("metrics.run.max.groups", 8, 0, 10_000,
+            "Parameter groups of a run exported as runwatch_group_* series (two each); a run's later groups are "
+                    + "still checked by the detectors but not exported, and counted in "
+                    + "runwatch_series_dropped_total{reason=\"max_groups\"}. Eight covers the usual coarse split "
+                    + "(embeddings, attention, MLP, norms, head) with room; per-layer logging (32-128 groups) "
+                    + "would make one run cost as many series as 4-15 ordinary runs (~17 series each).");
 
     // ---- runwatch's own health (/healthz, /readyz) ------------------------------------------------
     public static final Setting HEALTH_STREAMS_GRACE_S = longValue("health.streams.not.running.grace.s", 60, 1,

@@ -16,6 +16,11 @@ public final class RunActivity {
         return nowMs - since > seriesRetentionMs;
     }
 
+    /** The training series' clock: a shorter retention after the end event than after the last record. */
+    public boolean trainingSeriesExpired(long nowMs, long finishedRetentionMs, long idleRetentionMs) {
+        return endedAtMs >= 0 ? nowMs - endedAtMs > finishedRetentionMs : nowMs - lastSeenMs > idleRetentionMs;
+    }
+
     public boolean stateExpired(long nowMs, long seriesRetentionMs, long stateRetentionMs) {
         return endedAtMs >= 0 ? seriesExpired(nowMs, seriesRetentionMs) : nowMs - lastSeenMs > stateRetentionMs;
     }

@@ -72,7 +72,12 @@ public final class RunwatchTopology {
                 Duration.ofMillis(settings.longValue(Settings.TICK_INTERVAL_MS)),
                 settings.longValue(Settings.RUN_RETENTION_S) * 1000,
                 settings.longValue(Settings.STATE_RETENTION_S) * 1000, persistentStores,
-                settings.longValue(Settings.STALL_INPUT_IDLE_S) * 1000);
+                settings.longValue(Settings.STALL_INPUT_IDLE_S) * 1000,
+                // training series: the shorter finished / idle retention, never longer than the general one
+                1000 * Math.min(settings.longValue(Settings.METRICS_RUN_FINISHED_S),
+                        settings.longValue(Settings.RUN_RETENTION_S)),
+                1000 * Math.min(settings.longValue(Settings.METRICS_RUN_IDLE_S),
+                        settings.longValue(Settings.RUN_RETENTION_S)));
         // The step guard holds an implausible step until later records confirm it; refused ones are dead letters.
         addStore(builder, StepGuardProcessor.STORE, StepGuardState.class, persistentStores);
         StepJumpGuard guard = new StepJumpGuard(settings.stepGuard());

@@ -116,12 +116,10 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
             MetricPoint point = input.metric();
             alerts.addAll(training.onMetric(trainingState, point));
             alerts.addAll(liveness.onMetric(livenessState, point));
-            if (point.step() >= trainingState.lastStep) {
-                metrics.trainingStep(point);
-            }
-            metrics.lossSpikes(run, TrainingHealthMonitor.lossSpikesTotal(trainingState),
-                    TrainingHealthMonitor.lossSpikeRatePer1000(trainingState));
-            metrics.skippedSteps(run, TrainingHealthMonitor.skippedStepsTotal(trainingState),
+            metrics.trainingRecord(point, point.step() >= trainingState.lastStep,
+                    TrainingHealthMonitor.lossSpikesTotal(trainingState),
+                    TrainingHealthMonitor.lossSpikeRatePer1000(trainingState),
+                    TrainingHealthMonitor.skippedStepsTotal(trainingState),
                     TrainingHealthMonitor.skippedStepFraction(trainingState));
         } else {
             RunEvent event = input.event();
@@ -139,8 +137,9 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
     }
 
     /**
-     * Silence checks, liveness gauges and expiry, on the configured clock. A run's series go after the series
-     * retention; its state after the state retention (at once for an ended run), so stores stay bounded.
+     * Silence checks, liveness gauges and expiry, on the configured clock. A run's training series go after the
+     * finished or idle series retention; its state after the state retention (an ended run's after the series
+     * retention), so stores and /metrics stay bounded.
      */
     private void tick(long punctuationMs) {
         long nowMs = punctuationMs;
@@ -159,7 +158,8 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
                 context().forward(new Record<>(run, alert, nowMs));
             }
             RunActivity activity = activityStore.getIfPresent(run);
-            if (activity == null || !activity.seriesExpired(nowMs, housekeeping.seriesRetentionMs())) {
+            if (activity == null || !activity.trainingSeriesExpired(nowMs, housekeeping.finishedSeriesMs(),
+                    housekeeping.idleSeriesMs())) {
                 export(run);
                 metrics.liveness(run, liveness.gauges(state, nowMs));
             } else if (activity.stateExpired(nowMs, housekeeping.seriesRetentionMs(), housekeeping.stateRetentionMs())) {

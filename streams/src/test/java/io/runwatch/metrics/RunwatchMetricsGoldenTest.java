@@ -60,6 +60,7 @@ class RunwatchMetricsGoldenTest {
                 # TYPE runwatch_eval_regression_z gauge
                 # TYPE runwatch_eval_score gauge
                 # TYPE runwatch_eval_weakest_capability gauge
+                # TYPE runwatch_exported_runs gauge
                 # TYPE runwatch_group_grad_norm gauge
                 # TYPE runwatch_group_update_rms_over_lr gauge
                 # TYPE runwatch_health_check gauge
@@ -85,6 +86,7 @@ class RunwatchMetricsGoldenTest {
                 # TYPE runwatch_run_step gauge
                 # TYPE runwatch_run_throughput_ratio gauge
                 # TYPE runwatch_run_tokens_per_second gauge
+                # TYPE runwatch_series_dropped_total counter
                 # TYPE runwatch_streams_running gauge""");
         assertThat(registry.scrape()).contains(
                 "runwatch_eval_kendall_tau{benchmark=\"arc_easy\",metric=\"acc\",run=\"r\",window=\"all\"} 0.8",
@@ -97,7 +99,46 @@ class RunwatchMetricsGoldenTest {
                 "runwatch_run_stall_deadline_seconds{run=\"r\"} 240.0",
                 "runwatch_processing_delay_seconds_count 1",
                 "runwatch_consumer_lag_records{partition=\"0\",topic=\"runwatch.metrics\"} 5.0",
-                "runwatch_health_check{check=\"broker_reachable\"} 1.0");
+                "runwatch_health_check{check=\"broker_reachable\"} 1.0",
+                "runwatch_exported_runs 1.0",
+                "runwatch_series_dropped_total{reason=\"max_groups\"} 0.0");
+    }
+
+    @Test
+    void groupsBeyondTheCapAreNotExportedButCountedOnce() {
+        RunwatchMetrics capped = new RunwatchMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), 0, 2);
+        Map<String, GroupStats> groups = Map.of("mlp", new GroupStats(0.5, 0.6, null),
+                "attn", new GroupStats(0.3, null, null), "embed", new GroupStats(0.1, 0.2, null));
+        for (int step = 1; step <= 3; step++) {
+            capped.trainingStep(MetricPoint.ofLoss("r", step, 1_000, 2.0).withGroups(groups));
+        }
+        String scrape = ((PrometheusMeterRegistry) capped.registry()).scrape();
+        // The first two by name keep series (whatever the map's order); mlp's two values are dropped, once.
+        assertThat(scrape.lines().filter(l -> l.startsWith("runwatch_group_"))).containsExactlyInAnyOrder(
+                "runwatch_group_grad_norm{group=\"attn\",run=\"r\"} 0.3",
+                "runwatch_group_grad_norm{group=\"embed\",run=\"r\"} 0.1",
+                "runwatch_group_update_rms_over_lr{group=\"embed\",run=\"r\"} 0.2");
+        assertThat(scrape).contains("runwatch_series_dropped_total{reason=\"max_groups\"} 2.0");
+        // Another run has a cap of its own.
+        capped.trainingStep(MetricPoint.ofLoss("s", 1, 1_000, 2.0).withGroups(Map.of("mlp", new GroupStats(1.0, 1.0,
+                null))));
+        assertThat(((PrometheusMeterRegistry) capped.registry()).scrape())
+                .contains("runwatch_group_grad_norm{group=\"mlp\",run=\"s\"} 1.0");
+    }
+
+    @Test
+    void aNonFiniteValueIsExportedAsItIsAndANewerNullKeepsTheLastValue() {
+        metrics.trainingStep(MetricPoint.ofLoss("r", 1, 1_000, Double.NaN).withGradNorm(Double.POSITIVE_INFINITY));
+        assertThat(registry.scrape()).contains("runwatch_run_loss{run=\"r\"} NaN",
+                "runwatch_run_grad_norm{run=\"r\"} +Inf");
+        metrics.trainingStep(MetricPoint.ofLoss("r", 2, 2_000, 2.5));
+        assertThat(registry.scrape()).contains("runwatch_run_loss{run=\"r\"} 2.5",
+                "runwatch_run_grad_norm{run=\"r\"} +Inf", "runwatch_run_step{run=\"r\"} 2.0");
+        // A counter never goes down (a replay of older state), and a NaN rate takes its gauge away.
+        metrics.lossSpikes("r", 5, 1.5);
+        metrics.lossSpikes("r", 3, Double.NaN);
+        assertThat(registry.scrape()).contains("runwatch_loss_spikes_total{run=\"r\"} 5.0")
+                .doesNotContain("runwatch_run_loss_spike_rate{run=\"r\"}");
     }
 
     @Test
