@@ -70,8 +70,7 @@ public final class MetricsServer implements AutoCloseable {
             server = HttpServer.create(address, 0);
         }
         List<HttpContext> contexts = new ArrayList<>();
-        contexts.add(server.createContext("/metrics", getOnly(exchange -> respond(exchange, 200,
-                "text/plain; version=0.0.4; charset=utf-8", registry.scrape()))));
+        contexts.add(server.createContext("/metrics", getOnly(exchange -> streamScrape(exchange, registry))));
         contexts.add(server.createContext("/healthz", getOnly(exchange -> {
             HealthReport report = health.get();
             respond(exchange, report.live() ? 200 : 503, "application/json", json(report.live(),
@@ -169,6 +168,22 @@ public final class MetricsServer implements AutoCloseable {
             }
         }
         return body.toString() + "\n";
+    }
+
+    /**
+     * Writes the scrape straight into the response (chunked): at 100,000 runs the text is ~115 MB, and building it
+     * as a String first would hold about three copies of it on the heap during every scrape.
+     */
+    private static void streamScrape(HttpExchange exchange, PrometheusMeterRegistry registry) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        if (exchange.getRequestMethod().equals("HEAD")) {
+            exchange.sendResponseHeaders(200, -1);
+            return;
+        }
+        exchange.sendResponseHeaders(200, 0);
+        try (OutputStream out = new java.io.BufferedOutputStream(exchange.getResponseBody(), 1 << 16)) {
+            registry.scrape(out);
+        }
     }
 
     private static void respond(HttpExchange exchange, int status, String contentType, String body)
