@@ -2,7 +2,6 @@ package io.runwatch.core.liveness;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.runwatch.config.Settings;
 import io.runwatch.contract.Json;
 import io.runwatch.core.MetricPoint;
 import java.util.SplittableRandom;
@@ -63,10 +62,5 @@ class LivenessStateRoundTripTest {
         System.out.printf("liveness state: %d bytes after %d steps, %d bytes after %d steps%n",
                 shortSize, shortRun.step, longSize, longRun.step);
         assertThat(longSize).isLessThan(6_000).isLessThan(shortSize + 1_000);
-    }
-
-    @Test
-    void configuredDefaultsMatchTheRecordDefaults() {
-        assertThat(Settings.defaults().liveness()).isEqualTo(LivenessSettings.defaults());
     }
 }
