@@ -63,4 +63,14 @@ class LivenessStateRoundTripTest {
                 shortSize, shortRun.step, longSize, longRun.step);
         assertThat(longSize).isLessThan(6_000).isLessThan(shortSize + 1_000);
     }
+
+    @Test
+    void aStateStoredWithAFieldSinceRemovedIsStillRead() throws Exception {
+        // Older versions stored throughput.recordsSinceReset (never used, removed); changelogs still hold it.
+        String json = Json.MAPPER.writeValueAsString(new LivenessState());
+        String stored = json.replace("\"throughput\":{", "\"throughput\":{\"recordsSinceReset\":7,");
+        assertThat(stored).isNotEqualTo(json);
+        assertThat(Json.MAPPER.writeValueAsString(Json.MAPPER.readValue(stored, LivenessState.class)))
+                .isEqualTo(json);
+    }
 }
