@@ -283,10 +283,6 @@ final class Tailer implements AutoCloseable {
         return lines;
     }
 
-    long unparsedTotal() {
-        return sources.stream().mapToLong(s -> s.unparsed).sum();
-    }
-
     @Override
     public void close() {
         for (Source source : sources) {

@@ -64,11 +64,6 @@ public record Alert(
                 value, threshold, rollbackToStep, summary, link, relatedId, details);
     }
 
-    public Alert withSeverity(Severity newSeverity) {
-        return new Alert(id, run, type, newSeverity, state, step, detectedAtStep, timeMs, benchmark, metric, group,
-                value, threshold, rollbackToStep, summary, runbook, relatedId, details);
-    }
-
     public boolean isFiring() {
         return state == AlertState.firing;
     }

@@ -9,7 +9,7 @@ import io.runwatch.query.QueryViews.Episode;
 import io.runwatch.query.QueryViews.Evaluation;
 import io.runwatch.query.QueryViews.RunDetail;
 import io.runwatch.query.QueryViews.RunListItem;
-import io.runwatch.topology.AlertBook;
+import io.runwatch.core.alerts.AlertBook;
 import io.runwatch.topology.QueryableStores;
 import io.runwatch.topology.RunActivity;
 import java.util.ArrayList;

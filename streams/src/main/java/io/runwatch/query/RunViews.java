@@ -10,7 +10,7 @@ import io.runwatch.query.QueryViews.Episode;
 import io.runwatch.query.QueryViews.Evaluation;
 import io.runwatch.query.QueryViews.Liveness;
 import io.runwatch.query.QueryViews.Training;
-import io.runwatch.topology.AlertBook;
+import io.runwatch.core.alerts.AlertBook;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

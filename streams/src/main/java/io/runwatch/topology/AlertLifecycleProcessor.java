@@ -1,7 +1,8 @@
 package io.runwatch.topology;
 
 import io.runwatch.core.Alert;
-import io.runwatch.core.Severity;
+import io.runwatch.core.alerts.AlertBook;
+import io.runwatch.core.alerts.AlertLifecycle;
 import io.runwatch.metrics.RunwatchMetrics;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -10,17 +11,17 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The last gate before {@code runwatch.alerts}: one firing and one resolved per episode id, whatever the
- * detectors repeat after a replay or restart; a cooldown (in steps) against flapping tickets of one type and
- * subject (pages are never held back); and the {@code runwatch_alert_active} gauges mirroring the open episodes,
- * rebuilt from the store when the application restarts.
+ * The last gate before {@code runwatch.alerts}: applies {@link AlertLifecycle} (one firing and one resolved per
+ * episode id, the cooldown against flapping tickets) with each run's {@link AlertBook} kept in a store, forwards
+ * what it admits, and keeps the {@code runwatch_alert_active} gauges mirroring the open episodes, rebuilt from the
+ * store when the application restarts.
  */
 final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, String, Alert> {
     static final String STORE = "alert-book";
 
     private final RunwatchMetrics metrics;
     private final String runbookBase;
-    private final long cooldownSteps;
+    private final AlertLifecycle lifecycle;
     private final Housekeeping housekeeping;
     private KeyValueStore<String, AlertBook> store;
     /** Runs whose alert series this processor instance exports, released when its task closes. */
@@ -30,7 +31,7 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
                             Housekeeping housekeeping) {
         this.metrics = metrics;
         this.runbookBase = runbookBase;
-        this.cooldownSteps = cooldownSteps;
+        this.lifecycle = new AlertLifecycle(cooldownSteps);
         this.housekeeping = housekeeping;
     }
 
@@ -73,7 +74,7 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
         java.util.List<String> quiet = new java.util.ArrayList<>();
         try (KeyValueIterator<String, AlertBook> it = store.all()) {
             it.forEachRemaining(entry -> {
-                if (entry.value.open.isEmpty() && nowMs - entry.value.lastAlertMs > housekeeping.stateRetentionMs()) {
+                if (AlertLifecycle.isForgettable(entry.value, nowMs, housekeeping.stateRetentionMs())) {
                     quiet.add(entry.key);
                 }
             });
@@ -89,8 +90,7 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
         if (book == null) {
             book = new AlertBook();
         }
-        boolean emit = alert.isFiring() ? admitFiring(book, alert) : admitResolved(book, alert);
-        book.lastAlertMs = Math.max(book.lastAlertMs, alert.timeMs());
+        boolean emit = lifecycle.admit(book, alert);
         store.put(run, book);
         if (!emit) {
             return;
@@ -105,45 +105,5 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
         metrics.alertActive(run, type, severity, book.openCount(type, severity), now);
         metrics.alertRollback(run, type, book.newestRollback(type), now);
         context().forward(record.withKey(run).withValue(alert));
-    }
-
-    private boolean admitFiring(AlertBook book, Alert alert) {
-        if (book.open.containsKey(alert.id()) || book.closed.contains(alert.id())) {
-            return false; // the same episode again (replay after a rewind or restart)
-        }
-        Long lastResolved = book.lastResolvedStep.get(cooldownKey(alert));
-        if (alert.severity() == Severity.ticket && lastResolved != null
-                && alert.step() >= lastResolved && alert.step() - lastResolved < cooldownSteps) {
-            book.remember(alert.id()); // suppressed: its resolve must be swallowed too
-            return false;
-        }
-        AlertBook.OpenEpisode episode = new AlertBook.OpenEpisode();
-        episode.type = alert.type().name();
-        episode.severity = alert.severity().name();
-        episode.rollbackToStep = alert.rollbackToStep();
-        episode.firedAtMs = alert.timeMs();
-        episode.step = alert.step();
-        book.open.put(alert.id(), episode);
-        return true;
-    }
-
-    private boolean admitResolved(AlertBook book, Alert alert) {
-        AlertBook.OpenEpisode episode = book.open.remove(alert.id());
-        if (episode == null) {
-            return false; // never opened here (suppressed, a notice, or already resolved)
-        }
-        book.remember(alert.id());
-        book.resolved(alert.id(), episode, alert.timeMs());
-        // Forget cooldowns that have run out, so the map stays as small as the set of flapping subjects.
-        book.lastResolvedStep.values().removeIf(resolvedAt -> alert.detectedAtStep() - resolvedAt >= cooldownSteps);
-        if (alert.severity() == Severity.ticket) {
-            // Only a ticket starts a cooldown: a bad-batch notice must not hold back the real spike after it.
-            book.lastResolvedStep.put(cooldownKey(alert), alert.detectedAtStep());
-        }
-        return true;
-    }
-
-    private static String cooldownKey(Alert alert) {
-        return alert.type() + "|" + alert.subject();
     }
 }

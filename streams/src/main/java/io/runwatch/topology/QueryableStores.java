@@ -1,5 +1,6 @@
 package io.runwatch.topology;
 
+import io.runwatch.core.alerts.AlertBook;
 import io.runwatch.core.evals.EvalRunState;
 import io.runwatch.core.evals.TrajectoryState;
 import io.runwatch.core.liveness.LivenessState;

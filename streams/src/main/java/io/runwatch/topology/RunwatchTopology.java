@@ -4,6 +4,7 @@ import io.runwatch.config.Settings;
 import io.runwatch.contract.InputParser;
 import io.runwatch.core.Alert;
 import io.runwatch.core.RunInput;
+import io.runwatch.core.alerts.AlertBook;
 import io.runwatch.core.evals.EvalMonitor;
 import io.runwatch.core.evals.EvalRunState;
 import io.runwatch.core.evals.TrajectoryState;

@@ -8,7 +8,7 @@ import io.runwatch.core.liveness.LivenessGauges;
 import io.runwatch.core.liveness.LivenessState;
 import io.runwatch.core.training.TrainingState;
 import io.runwatch.query.QueryViews.Episode;
-import io.runwatch.topology.AlertBook;
+import io.runwatch.core.alerts.AlertBook;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

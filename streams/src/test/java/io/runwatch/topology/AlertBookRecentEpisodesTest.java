@@ -3,6 +3,7 @@ package io.runwatch.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.runwatch.config.Settings;
+import io.runwatch.core.alerts.AlertBook;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -41,7 +41,8 @@ public record EvalSettings(int kendallWindow, int retainedCheckpoints, int level
         }
     }
 
+    /** The catalogue's defaults, for unit tests (the core cannot read config); pinned by CoreDefaultsTest. */
     public static EvalSettings defaults() {
-        return new EvalSettings(10, 32, 4, 24, 12, 24, 24, 6, 0.01, true, 1.0, 2.0, 8, 0.3, 0.005, 3, 4, 100);
+        return new EvalSettings(10, 32, 4, 24, 12, 24, 24, 6, 0.01, true, 1.0, 2.0, 8, 0.3, 0.002, 3, 4, 100);
     }
 }

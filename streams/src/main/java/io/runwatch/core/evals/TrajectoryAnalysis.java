@@ -1,6 +1,7 @@
 package io.runwatch.core.evals;
 
 import io.runwatch.core.evals.TrajectoryState.Checkpoint;
+import io.runwatch.core.stats.RobustStats;
 import java.util.Arrays;
 
 /**
@@ -8,8 +9,6 @@ import java.util.Arrays;
  * reference level a drop is measured from, the noise model, and Kendall's tau.
  */
 final class TrajectoryAnalysis {
-    /** MAD → standard deviation for normal noise. */
-    private static final double MAD_TO_SIGMA = 1.4826;
     private static final int MIN_RESIDUALS = 4;
     /** Variance of a MAD-based σ estimate from n normal residuals is about 1.36 σ²/n (37% efficiency). */
     private static final double MAD_VARIANCE = 1.36;
@@ -126,7 +125,7 @@ final class TrajectoryAnalysis {
         if (residualCount < MIN_TREND_RESIDUALS) {
             return flat;
         }
-        double correction = Math.min(0, median(residuals, residualCount));
+        double correction = Math.min(0, RobustStats.median(residuals, residualCount));
         long step = t.recent.get(index).step;
         // The line's own uncertainty at the step, and the median's: about √(π/2n) of one residual.
         double spread = Math.sqrt((1 + line.variance(step)) * (1 + Math.PI / (2 * residualCount)));
@@ -245,18 +244,16 @@ final class TrajectoryAnalysis {
     /** Theil–Sen line (slope never negative) through the checkpoints of {@code window}. */
     private static Line theilSen(TrajectoryState t, int[] window) {
         int count = window.length;
-        double[] slopes = new double[count * (count - 1) / 2];
-        int s = 0;
+        double[] steps = new double[count];
+        double[] scores = new double[count];
         double meanStep = 0;
         for (int a = 0; a < count; a++) {
-            meanStep += t.recent.get(window[a]).step;
-            for (int b = a + 1; b < count; b++) {
-                slopes[s++] = (t.orientedMean(window[b]) - t.orientedMean(window[a]))
-                        / (t.recent.get(window[b]).step - t.recent.get(window[a]).step);
-            }
+            steps[a] = t.recent.get(window[a]).step;
+            scores[a] = t.orientedMean(window[a]);
+            meanStep += steps[a];
         }
         meanStep /= count;
-        double slope = Math.max(0, median(slopes, s));
+        double slope = Math.max(0, RobustStats.theilSenSlope(steps, scores));
         double[] intercepts = new double[count];
         double sumSquares = 0;
         for (int a = 0; a < count; a++) {
@@ -264,14 +261,8 @@ final class TrajectoryAnalysis {
             intercepts[a] = t.orientedMean(window[a]) - slope * step;
             sumSquares += (step - meanStep) * (step - meanStep);
         }
-        return new Line(median(intercepts, count), slope, meanStep, sumSquares, count,
+        return new Line(RobustStats.median(intercepts), slope, meanStep, sumSquares, count,
                 t.recent.get(window[0]).step);
-    }
-
-    private static double median(double[] values, int count) {
-        double[] sorted = Arrays.copyOf(values, count);
-        Arrays.sort(sorted);
-        return count % 2 == 1 ? sorted[count / 2] : (sorted[count / 2 - 1] + sorted[count / 2]) / 2;
     }
 
     /** Median oriented score of checkpoints [from, toInclusive]. */
@@ -280,7 +271,7 @@ final class TrajectoryAnalysis {
         for (int i = from; i <= toInclusive; i++) {
             values[i - from] = t.orientedMean(i);
         }
-        return median(values, values.length);
+        return RobustStats.median(values);
     }
 
     /** Mean oriented score of checkpoints [from, toInclusive]. */
@@ -396,7 +387,7 @@ final class TrajectoryAnalysis {
             weightSquares += weight * weight;
         }
         Arrays.sort(residualAndWeight, (a, b) -> Double.compare(a[0], b[0]));
-        return new Spread(MAD_TO_SIGMA * weightedMedian(residualAndWeight, weightSum),
+        return new Spread(RobustStats.MAD_TO_SIGMA * weightedMedian(residualAndWeight, weightSum),
                 weightSum * weightSum / weightSquares);
     }
 

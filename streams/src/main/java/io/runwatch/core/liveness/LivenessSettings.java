@@ -48,6 +48,7 @@ public record LivenessSettings(
         double stormCooldownS,
         long reorderToleranceSteps) {
 
+    /** The catalogue's defaults, for unit tests (the core cannot read config); pinned by CoreDefaultsTest. */
     public static LivenessSettings defaults() {
         return new LivenessSettings(120, 3, 0.99, 1.5, 3, 1_800, 900, 2, 30, 1_000,
                 0.08, 100, 32, 500, 5, 1_800, 3, 1_800, 3_600, 5);

@@ -73,7 +73,6 @@ public final class LivenessState {
         public double baseline = -1;
         /** Relative standard error of the windowed median while healthy (faded), for noisy runs. */
         public double medianNoise;
-        public long recordsSinceReset;
         /** First step of the current below-threshold (or, while firing, recovered) stretch; -1 if none. */
         public long stretchStartStep = -1;
         public String openId;

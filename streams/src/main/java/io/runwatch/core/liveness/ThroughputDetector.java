@@ -4,6 +4,7 @@ import io.runwatch.core.Alert;
 import io.runwatch.core.AlertType;
 import io.runwatch.core.MetricPoint;
 import io.runwatch.core.Severity;
+import io.runwatch.core.stats.RobustStats;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,6 @@ import java.util.Map;
 final class ThroughputDetector {
     /** A median's standard error is about 1.25 σ / √n; a drop must also be this many of those to count. */
     private static final double NOISE_MARGIN = 4;
-    private static final double MAD_TO_SIGMA = 1.4826;
 
     private final LivenessSettings settings;
     private final double baselineDecay;
@@ -52,7 +52,7 @@ final class ThroughputDetector {
         }
         double[] sorted = Arrays.copyOf(tp.window, tp.window.length);
         Arrays.sort(sorted);
-        double median = median(sorted);
+        double median = RobustStats.medianOfSorted(sorted);
         tp.lastMedian = median;
         if (tp.baseline < 0) {
             tp.baseline = median;
@@ -200,18 +200,8 @@ final class ThroughputDetector {
 
     /** Relative standard error of the window's median, from its MAD (robust to the odd slow step). */
     private static double medianNoise(double[] sorted, double median) {
-        double[] deviations = new double[sorted.length];
-        for (int i = 0; i < sorted.length; i++) {
-            deviations[i] = Math.abs(sorted[i] - median);
-        }
-        Arrays.sort(deviations);
-        double sigma = MAD_TO_SIGMA * median(deviations) / median;
+        double sigma = RobustStats.MAD_TO_SIGMA * RobustStats.mad(sorted, median) / median;
         return 1.2533 * sigma / Math.sqrt(sorted.length);
-    }
-
-    private static double median(double[] sorted) {
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     static String sourceName(int source) {

@@ -4,10 +4,10 @@ import io.runwatch.core.Alert;
 import io.runwatch.core.AlertType;
 import io.runwatch.core.MetricPoint;
 import io.runwatch.core.Severity;
+import io.runwatch.core.stats.RobustStats;
 import io.runwatch.core.training.TrainingState.Baseline;
 import io.runwatch.core.training.TrainingState.LossEpisode;
 import io.runwatch.core.training.TrainingState.LossExcursion;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -268,8 +268,7 @@ final class LossSpikeDetector {
         double a = episode.excessAgo(0);
         double b = episode.excessAgo(1);
         double c = episode.excessAgo(2);
-        double median = Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
-        episode.robustPeakExcess = Math.max(episode.robustPeakExcess, median);
+        episode.robustPeakExcess = Math.max(episode.robustPeakExcess, RobustStats.medianOfThree(a, b, c));
     }
 
     /**
@@ -292,26 +291,8 @@ final class LossSpikeDetector {
     /** Least-squares slope of the raw excess over the window, oldest first: rise and t-statistic. */
     private static boolean isRisingSteadily(LossEpisode episode, double minRise) {
         int n = RISE_WINDOW;
-        double[] y = lastExcess(episode, n);
-        double meanX = (n - 1) / 2.0;
-        double meanY = 0;
-        for (double v : y) {
-            meanY += v / n;
-        }
-        double sxx = 0;
-        double sxy = 0;
-        for (int x = 0; x < n; x++) {
-            sxx += (x - meanX) * (x - meanX);
-            sxy += (x - meanX) * (y[x] - meanY);
-        }
-        double slope = sxy / sxx;
-        double residuals = 0;
-        for (int x = 0; x < n; x++) {
-            double r = y[x] - meanY - slope * (x - meanX);
-            residuals += r * r;
-        }
-        double slopeError = Math.sqrt(residuals / (n - 2) / sxx);
-        return slope * (n - 1) >= minRise && slope >= RISE_T * slopeError;
+        RobustStats.Line line = RobustStats.leastSquares(lastExcess(episode, n));
+        return line.slope() * (n - 1) >= minRise && line.slope() >= RISE_T * line.slopeError();
     }
 
     /**
@@ -331,17 +312,13 @@ final class LossSpikeDetector {
             return false;
         }
         double[] y = lastExcess(episode, n);
-        double slope = theilSenSlope(y);
+        double slope = RobustStats.theilSenSlope(y);
         double[] offsets = new double[n];
         for (int x = 0; x < n; x++) {
             offsets[x] = y[x] - slope * x;
         }
-        double intercept = median(offsets);
-        double[] deviations = new double[n];
-        for (int x = 0; x < n; x++) {
-            deviations[x] = Math.abs(offsets[x] - intercept);
-        }
-        double sigma = Math.max(episode.baseSigma, 1.4826 * median(deviations));
+        double intercept = RobustStats.median(offsets);
+        double sigma = Math.max(episode.baseSigma, RobustStats.MAD_TO_SIGMA * RobustStats.mad(offsets, intercept));
         double declineError = sigma * (n - 1) * Math.sqrt(12.0 / (n * ((double) n * n - 1)));
         double decline = -slope * (n - 1);
         return decline < Math.max(PROGRESS_Z * declineError, PROGRESS_FRACTION * episode.smoothedExcess);
@@ -354,24 +331,6 @@ final class LossSpikeDetector {
             y[x] = episode.excessAgo(n - 1 - x);
         }
         return y;
-    }
-
-    private static double theilSenSlope(double[] y) {
-        double[] slopes = new double[y.length * (y.length - 1) / 2];
-        int k = 0;
-        for (int i = 0; i < y.length; i++) {
-            for (int j = i + 1; j < y.length; j++) {
-                slopes[k++] = (y[j] - y[i]) / (j - i);
-            }
-        }
-        return median(slopes);
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int mid = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
     private void escalate(TrainingState state, LossEpisode episode, MetricPoint point, double logLoss, String why,

@@ -41,8 +41,9 @@ public record TrainingSettings(
         long snapshotIntervalSteps,
         NotTrainingSettings notTraining) {
 
+    /** The catalogue's defaults, for unit tests (the core cannot read config); pinned by CoreDefaultsTest. */
     public static TrainingSettings defaults() {
-        return new TrainingSettings(50, 3.0, 6.0, 0.04, 50, 15, 0.10, 20, 6.0, 5, 1.0, 0.8, 5, 100,
+        return new TrainingSettings(50, 3.0, 6.0, 0.04, 50, 20, 0.10, 20, 6.0, 5, 1.0, 0.8, 5, 100,
                 NotTrainingSettings.defaults());
     }
 
@@ -67,6 +68,7 @@ public record TrainingSettings(
                                       double scaleCollapseHalvings, double minImprovement, double frozenAlpha,
                                       long frozenMinRepeats, double collapsedFloor, long collapsedSteps,
                                       double blowupDecades) {
+        /** The catalogue's defaults (pinned by CoreDefaultsTest). */
         public static NotTrainingSettings defaults() {
             return new NotTrainingSettings(100, 0.5, 1.0, 10, 0.005, 1e-7, 10, 1e-4, 3, 2.0);
         }

@@ -236,10 +236,16 @@ class EvalMonitorTest {
             run.feed(new EvalPoint("r1", (i + 1) * 1000L, "hellaswag", "bpb", bpb, null, null, null, null, null, i,
                     false));
         }
-        List<Alert> regressions = run.of(AlertType.eval_regression);
+        List<Alert> firing = run.of(AlertType.eval_regression).stream().filter(Alert::isFiring).toList();
 
-        assertThat(regressions).isNotEmpty();
-        assertThat(regressions.get(0).step()).isEqualTo(31_000L);
+        // The rise is the regression, by far the largest. At the catalogue's relative noise floor (0.2%) this
+        // flat stretch of 0.5% noise also raises two small tickets (z 3.4 at checkpoint 10, z 4.0 at 23): its
+        // empirical noise, from a few residuals, reads low. A test default of 0.5% had hidden them.
+        assertThat(firing).anySatisfy(a -> assertThat(a.step()).isEqualTo(31_000L));
+        Alert rise = firing.stream().filter(a -> a.step() == 31_000L).findFirst().orElseThrow();
+        assertThat(firing).allSatisfy(a -> assertThat((Double) a.details().get("z"))
+                .isLessThanOrEqualTo((Double) rise.details().get("z")));
+        assertThat((Double) rise.details().get("z")).isGreaterThan(10);
         assertThat(run.last.trajectory().kendallTauAll()).isLessThan(0); // rising bpb is getting worse
     }
 

@@ -2,7 +2,6 @@ package io.runwatch.core.liveness;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.runwatch.config.Settings;
 import io.runwatch.contract.Json;
 import io.runwatch.core.MetricPoint;
 import java.util.SplittableRandom;
@@ -66,7 +65,12 @@ class LivenessStateRoundTripTest {
     }
 
     @Test
-    void configuredDefaultsMatchTheRecordDefaults() {
-        assertThat(Settings.defaults().liveness()).isEqualTo(LivenessSettings.defaults());
+    void aStateStoredWithAFieldSinceRemovedIsStillRead() throws Exception {
+        // Older versions stored throughput.recordsSinceReset (never used, removed); changelogs still hold it.
+        String json = Json.MAPPER.writeValueAsString(new LivenessState());
+        String stored = json.replace("\"throughput\":{", "\"throughput\":{\"recordsSinceReset\":7,");
+        assertThat(stored).isNotEqualTo(json);
+        assertThat(Json.MAPPER.writeValueAsString(Json.MAPPER.readValue(stored, LivenessState.class)))
+                .isEqualTo(json);
     }
 }

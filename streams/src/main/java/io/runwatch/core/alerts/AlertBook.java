@@ -1,4 +1,4 @@
-package io.runwatch.topology;
+package io.runwatch.core.alerts;
 
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -6,14 +6,14 @@ import java.util.HashMap;
 /**
  * The alert lifecycle's memory for one run: which episodes are open, which were recently closed or
  * suppressed (so a replay does not fire them again), and at which step each (type, subject) last resolved
- * (cooldown).
+ * (cooldown). {@link AlertLifecycle} decides; this is only the state, stored as JSON by the topology.
  * Bounded: the closed-id memory keeps the newest {@link #MEMORY} ids, the resolved episodes (for the query
  * endpoints) the newest {@link #RECENT}.
  */
 public final class AlertBook {
     static final int MEMORY = 128;
     /** Resolved episodes kept for {@code GET /runs/{id}} and {@code /alerts}: enough to see a flap, a few KB at most. */
-    static final int RECENT = 8;
+    public static final int RECENT = 8;
 
     /** Open episodes by id. */
     public HashMap<String, OpenEpisode> open = new HashMap<>();
@@ -68,7 +68,8 @@ public final class AlertBook {
         }
     }
 
-    int openCount(String type, String severity) {
+    /** Open episodes of one type and severity: the value of its {@code runwatch_alert_active} gauge. */
+    public int openCount(String type, String severity) {
         int n = 0;
         for (OpenEpisode e : open.values()) {
             if (e.type.equals(type) && e.severity.equals(severity)) {
@@ -79,7 +80,7 @@ public final class AlertBook {
     }
 
     /** Rollback target of the newest open episode of a type, or null. */
-    Long newestRollback(String type) {
+    public Long newestRollback(String type) {
         OpenEpisode newest = null;
         for (OpenEpisode e : open.values()) {
             if (e.type.equals(type) && e.rollbackToStep != null
