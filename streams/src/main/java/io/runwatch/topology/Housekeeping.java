@@ -10,10 +10,9 @@ import org.apache.kafka.streams.processor.PunctuationType;
  * @param tick              how often punctuators run (silence checks, expiry)
  * @param seriesRetentionMs a run's series go this long after its end or its last record
  * @param stateRetentionMs  a silent run's detector state goes after this long (an ended run's with its series)
- * @param durable           state written to changelogged stores (live) or only kept in memory (backtest)
  * @param inputIdleMs       live: a task's input counts as idle (caught up, or stopped) after this long without
  *                          a record; see {@link InputClock}
  */
 record Housekeeping(PunctuationType clock, Duration tick, long seriesRetentionMs, long stateRetentionMs,
-                    boolean durable, long inputIdleMs) {
+                    long inputIdleMs) {
 }

@@ -74,7 +74,7 @@ public final class RunwatchTopology {
                 mode == Mode.LIVE ? PunctuationType.WALL_CLOCK_TIME : PunctuationType.STREAM_TIME,
                 Duration.ofMillis(settings.longValue(Settings.TICK_INTERVAL_MS)),
                 settings.longValue(Settings.RUN_RETENTION_S) * 1000,
-                settings.longValue(Settings.STATE_RETENTION_S) * 1000, persistentStores,
+                settings.longValue(Settings.STATE_RETENTION_S) * 1000,
                 settings.longValue(Settings.STALL_INPUT_IDLE_S) * 1000);
         // The step guard holds an implausible step until later records confirm it; refused ones are dead letters.
         addCachedStore(builder, StepGuardProcessor.STORE, StepGuardState.class, persistentStores, maxObjects);
