@@ -135,6 +135,12 @@ public final class Settings {
                     + "runwatch_series_dropped_total{reason=\"max_groups\"}. Eight covers the usual coarse split "
                     + "(embeddings, attention, MLP, norms, head) with room; per-layer logging (32-128 groups) "
                     + "would make one run cost as many series as 4-15 ordinary runs (~17 series each).");
+    public static final Setting STATE_CACHE_MAX_RUNS = integer("state.cache.max.runs", 10_000, 1, 10_000_000,
+            "Runs whose detector state each store of each task keeps deserialized in memory (least recently used "
+                    + "leave first; state is written to the store once per commit, not per record). A run's "
+                    + "training state is a few KB of heap: 10,000 keeps a 1,000-run fleet entirely in memory and "
+                    + "bounds 100,000 runs to tens of MB per store, at the cost of a RocksDB read and decode for a "
+                    + "run not seen recently.");
 
     // ---- runwatch's own health (/healthz, /readyz) ------------------------------------------------
     public static final Setting HEALTH_STREAMS_GRACE_S = longValue("health.streams.not.running.grace.s", 60, 1,

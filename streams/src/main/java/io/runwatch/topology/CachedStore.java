@@ -2,36 +2,77 @@ package io.runwatch.topology;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.processor.internals.InternalProcessorContext;
+import org.apache.kafka.streams.processor.internals.ProcessorContextUtils;
+import org.apache.kafka.streams.processor.internals.ProcessorRecordContext;
+import org.apache.kafka.streams.query.Position;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.Query;
+import org.apache.kafka.streams.query.QueryConfig;
+import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.apache.kafka.streams.state.internals.CacheFlushListener;
+import org.apache.kafka.streams.state.internals.CachedStateStore;
+import org.apache.kafka.streams.state.internals.WrappedStateStore;
 
 /**
- * A store of detector state with the deserialized objects kept in memory: reads come from the map, writes go
- * to both, so each record costs one serialization (for the changelog) instead of a round trip. Lives as long as
- * its processor instance, which Streams re-creates whenever the task's state is re-initialized.
+ * Detector state of runs as live objects, written to the store underneath (RocksDB and its changelog) once per
+ * commit instead of once per record: a run's state is several KB while its record is ~200 B, and a run sends
+ * many records between two commits (100 ms).
  *
- * <p>When not {@code durable} (a backtest replay, which starts from nothing and keeps nothing) the map is the
- * state and the store is not written at all: no serialization per record.
+ * <p>Exactly-once: a processor changes an object and calls {@link #put}, which only marks it dirty. Kafka Streams
+ * calls {@link #flushCache} on every registered store while it prepares a commit, before it flushes the producer
+ * and commits the transaction with the input offsets (the same hook its own {@code CachingKeyValueStore} uses);
+ * the dirty objects are serialized and written there, so their changelog records are in the transaction of the
+ * inputs that changed them. A task that fails between commits is closed dirty: {@link #close} and
+ * {@link #clearCache} drop the unwritten objects, and the task resumes from the store, which holds exactly the
+ * committed state. A dirty object evicted by the cache bound is written at once, in the open transaction.
+ *
+ * <p>Memory: at most {@code maxObjects} objects are kept (least recently used clean ones go first); a run read
+ * again after its eviction is deserialized from the store. When not {@code durable} (a backtest replay, which
+ * starts from nothing and keeps nothing) the objects are the state: never written, never evicted.
+ *
+ * <p>Interactive queries read the store underneath (committed state), never the live objects, which belong to
+ * the stream thread.
  */
-final class CachedStore<T> {
-    private final KeyValueStore<String, T> store;
+final class CachedStore<T> implements StateStore, CachedStateStore<String, T>, ReadOnlyKeyValueStore<String, T> {
+    private final KeyValueStore<String, T> inner;
     private final boolean durable;
-    private final Map<String, T> objects = new HashMap<>();
+    private final int maxObjects;
+    /** Live objects, least recently used first. */
+    private final LinkedHashMap<String, T> objects = new LinkedHashMap<>(16, 0.75f, true);
+    /** Objects changed since the last commit, with the record context that last changed each (as Kafka's cache). */
+    private final Map<String, ProcessorRecordContext> dirty = new HashMap<>();
+    private InternalProcessorContext<?, ?> context;
 
-    CachedStore(KeyValueStore<String, T> store, boolean durable) {
-        this.store = store;
+    CachedStore(KeyValueStore<String, T> inner, boolean durable, int maxObjects) {
+        this.inner = inner;
         this.durable = durable;
+        this.maxObjects = maxObjects;
     }
+
+    // ---- the processors' side -------------------------------------------------------------------------
 
     T getOrCreate(String key, Supplier<T> fresh) {
         T value = getIfPresent(key);
         if (value == null) {
             value = fresh.get();
             objects.put(key, value);
+            markDirty(key);
+            evictOverBound();
         }
         return value;
     }
@@ -39,25 +80,28 @@ final class CachedStore<T> {
     T getIfPresent(String key) {
         T value = objects.get(key);
         if (value == null && durable) {
-            value = store.get(key);
+            value = inner.get(key);
             if (value != null) {
                 objects.put(key, value);
+                evictOverBound();
             }
         }
         return value;
     }
 
+    /** The object of {@code key} changed (or is new): written with the next commit. */
     void put(String key, T value) {
         objects.put(key, value);
-        if (durable) {
-            store.put(key, value);
-        }
+        markDirty(key);
+        evictOverBound();
     }
 
+    /** Deletes at once (rare: expiry), so that the store never returns a deleted key's old value. */
     void delete(String key) {
         objects.remove(key);
+        dirty.remove(key);
         if (durable) {
-            store.delete(key);
+            inner.delete(key);
         }
     }
 
@@ -66,15 +110,190 @@ final class CachedStore<T> {
         return keysWithPrefix("");
     }
 
+    /**
+     * The keys with a prefix, read without deserializing a value: the committed keys from the bytes store under
+     * the serde layer, plus the new ones not yet written.
+     */
     List<String> keysWithPrefix(String prefix) {
         List<String> keys = new ArrayList<>();
         if (!durable) {
             objects.keySet().stream().filter(k -> k.startsWith(prefix)).forEach(keys::add);
             return keys;
         }
-        try (KeyValueIterator<String, T> it = store.prefixScan(prefix, Serdes.String().serializer())) {
-            it.forEachRemaining(entry -> keys.add(entry.key));
+        KeyValueStore<Bytes, byte[]> bytes = bytesStore();
+        var deserializer = Serdes.String().deserializer();
+        try (KeyValueIterator<Bytes, byte[]> it = bytes.prefixScan(prefix, Serdes.String().serializer())) {
+            while (it.hasNext()) {
+                String key = deserializer.deserialize(null, it.next().key.get());
+                if (!dirty.containsKey(key)) {
+                    keys.add(key);
+                }
+            }
+        }
+        int committed = keys.size();
+        dirty.keySet().stream().filter(k -> k.startsWith(prefix)).forEach(keys::add);
+        if (keys.size() > committed) {
+            keys.sort(null); // in key order, as the store lists them, whatever was written when
         }
         return keys;
+    }
+
+    /** Objects held in memory now (for tests and the bench). */
+    int objectCount() {
+        return objects.size();
+    }
+
+    private void markDirty(String key) {
+        if (durable) {
+            dirty.put(key, context == null ? null : context.recordContext());
+        }
+    }
+
+    private void evictOverBound() {
+        if (!durable || objects.size() <= maxObjects) {
+            return;
+        }
+        Iterator<Map.Entry<String, T>> eldest = objects.entrySet().iterator();
+        while (objects.size() > maxObjects && eldest.hasNext()) {
+            Map.Entry<String, T> entry = eldest.next();
+            if (dirty.containsKey(entry.getKey())) {
+                write(entry.getKey(), entry.getValue(), dirty.remove(entry.getKey()));
+            }
+            eldest.remove();
+        }
+    }
+
+    /** Writes one object under the record context that changed it, as Kafka's cache does when it flushes. */
+    private void write(String key, T value, ProcessorRecordContext changedBy) {
+        ProcessorRecordContext current = context.recordContext();
+        ProcessorRecordContext writeUnder = changedBy != null ? changedBy : current != null ? current
+                : new ProcessorRecordContext(context.currentSystemTimeMs(), -1, -1, null, new RecordHeaders());
+        context.setRecordContext(writeUnder);
+        try {
+            inner.put(key, value);
+        } finally {
+            context.setRecordContext(current);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private KeyValueStore<Bytes, byte[]> bytesStore() {
+        return ((WrappedStateStore<KeyValueStore<Bytes, byte[]>, String, T>) inner).wrapped();
+    }
+
+    // ---- Kafka Streams' side --------------------------------------------------------------------------
+
+    @Override
+    public void init(StateStoreContext stateStoreContext, StateStore root) {
+        objects.clear();
+        dirty.clear();
+        context = ProcessorContextUtils.asInternalProcessorContext(stateStoreContext);
+        inner.init(stateStoreContext, root);
+    }
+
+    /** Called while Streams prepares a commit, before the transaction commits: the dirty objects go out here. */
+    @Override
+    public void flushCache() {
+        if (!dirty.isEmpty()) {
+            for (Map.Entry<String, ProcessorRecordContext> entry : dirty.entrySet()) {
+                T value = objects.get(entry.getKey());
+                if (value != null) {
+                    write(entry.getKey(), value, entry.getValue());
+                }
+            }
+            dirty.clear();
+        }
+        if (inner instanceof CachedStateStore<?, ?> cached) {
+            cached.flushCache();
+        }
+    }
+
+    /** Called when the task's state is recycled (active to standby and back): the store may change under us. */
+    @Override
+    public void clearCache() {
+        objects.clear();
+        dirty.clear();
+        if (inner instanceof CachedStateStore<?, ?> cached) {
+            cached.clearCache();
+        }
+    }
+
+    @Override
+    public boolean setFlushListener(CacheFlushListener<String, T> listener, boolean sendOldValues) {
+        return false;
+    }
+
+    @Override
+    public void commit(Map<TopicPartition, Long> changelogOffsets) {
+        inner.commit(changelogOffsets);
+    }
+
+    @Override
+    public boolean managesOffsets() {
+        return inner.managesOffsets();
+    }
+
+    @Override
+    public Long committedOffset(TopicPartition partition) {
+        return inner.committedOffset(partition);
+    }
+
+    @Override
+    public long approximateNumUncommittedBytes() {
+        return inner.approximateNumUncommittedBytes();
+    }
+
+    @Override
+    public Position getPosition() {
+        return inner.getPosition();
+    }
+
+    @Override
+    public <R> QueryResult<R> query(Query<R> query, PositionBound positionBound, QueryConfig config) {
+        return inner.query(query, positionBound, config);
+    }
+
+    @Override
+    public String name() {
+        return inner.name();
+    }
+
+    @Override
+    public void close() {
+        objects.clear(); // a clean close committed first; a dirty one must not keep what was never committed
+        dirty.clear();
+        inner.close();
+    }
+
+    @Override
+    public boolean persistent() {
+        return inner.persistent();
+    }
+
+    @Override
+    public boolean isOpen() {
+        return inner.isOpen();
+    }
+
+    // ---- interactive queries: the committed state underneath -------------------------------------------
+
+    @Override
+    public T get(String key) {
+        return inner.get(key);
+    }
+
+    @Override
+    public KeyValueIterator<String, T> range(String from, String to) {
+        return inner.range(from, to);
+    }
+
+    @Override
+    public KeyValueIterator<String, T> all() {
+        return inner.all();
+    }
+
+    @Override
+    public long approximateNumEntries() {
+        return inner.approximateNumEntries();
     }
 }

@@ -41,9 +41,9 @@ final class EvalProcessor extends ContextualProcessor<String, RunInput, String, 
     @Override
     public void init(ProcessorContext<String, Alert> context) {
         super.init(context);
-        runs = new CachedStore<>(context.getStateStore(RUN_STORE), housekeeping.durable());
-        trajectories = new CachedStore<>(context.getStateStore(TRAJECTORY_STORE), housekeeping.durable());
-        activity = new CachedStore<>(context.getStateStore(ACTIVITY_STORE), housekeeping.durable());
+        runs = context.getStateStore(RUN_STORE);
+        trajectories = context.getStateStore(TRAJECTORY_STORE);
+        activity = context.getStateStore(ACTIVITY_STORE);
         context.schedule(housekeeping.tick(), housekeeping.clock(), this::expire);
     }
 

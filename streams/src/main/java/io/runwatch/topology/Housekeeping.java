@@ -11,12 +11,11 @@ import org.apache.kafka.streams.processor.PunctuationType;
  * @param seriesRetentionMs a run's evaluation series go this long after its last evaluation, an ended run's state
  *                          this long after its end
  * @param stateRetentionMs  a silent run's detector state goes after this long (an ended run's after the above)
- * @param durable           state written to changelogged stores (live) or only kept in memory (backtest)
  * @param inputIdleMs       live: a task's input counts as idle (caught up, or stopped) after this long without
  *                          a record; see {@link InputClock}
  * @param finishedSeriesMs  a run's training series go this long after its end event
  * @param idleSeriesMs      a run's training series go this long after its last record
  */
 record Housekeeping(PunctuationType clock, Duration tick, long seriesRetentionMs, long stateRetentionMs,
-                    boolean durable, long inputIdleMs, long finishedSeriesMs, long idleSeriesMs) {
+                    long inputIdleMs, long finishedSeriesMs, long idleSeriesMs) {
 }

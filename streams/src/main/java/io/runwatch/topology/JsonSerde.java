@@ -7,7 +7,10 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
-/** JSON serde for runwatch's own types (detector state, internal records) through {@link Json#MAPPER}. */
+/**
+ * JSON serde for runwatch's internal records (repartitioned inputs, dead letters) through {@link Json#MAPPER};
+ * detector state in stores uses {@link StateSerde}.
+ */
 public final class JsonSerde<T> implements Serde<T> {
     private final Class<T> type;
 

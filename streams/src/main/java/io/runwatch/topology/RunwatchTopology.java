@@ -28,6 +28,8 @@ import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -65,14 +67,15 @@ public final class RunwatchTopology {
                 deadLetters, inputSerde, "evals");
 
         // Training and liveness share one processor: both must see a run's metrics and events in one order.
-        addStore(builder, TrainingProcessor.TRAINING_STORE, TrainingState.class, persistentStores);
-        addStore(builder, TrainingProcessor.LIVENESS_STORE, LivenessState.class, persistentStores);
-        addStore(builder, TrainingProcessor.ACTIVITY_STORE, RunActivity.class, persistentStores);
+        int maxObjects = settings.integer(Settings.STATE_CACHE_MAX_RUNS);
+        addCachedStore(builder, TrainingProcessor.TRAINING_STORE, TrainingState.class, persistentStores, maxObjects);
+        addCachedStore(builder, TrainingProcessor.LIVENESS_STORE, LivenessState.class, persistentStores, maxObjects);
+        addCachedStore(builder, TrainingProcessor.ACTIVITY_STORE, RunActivity.class, persistentStores, maxObjects);
         Housekeeping housekeeping = new Housekeeping(
                 mode == Mode.LIVE ? PunctuationType.WALL_CLOCK_TIME : PunctuationType.STREAM_TIME,
                 Duration.ofMillis(settings.longValue(Settings.TICK_INTERVAL_MS)),
                 settings.longValue(Settings.RUN_RETENTION_S) * 1000,
-                settings.longValue(Settings.STATE_RETENTION_S) * 1000, persistentStores,
+                settings.longValue(Settings.STATE_RETENTION_S) * 1000,
                 settings.longValue(Settings.STALL_INPUT_IDLE_S) * 1000,
                 // training series: the shorter finished / idle retention, never longer than the general one
                 1000 * Math.min(settings.longValue(Settings.METRICS_RUN_FINISHED_S),
@@ -80,7 +83,7 @@ public final class RunwatchTopology {
                 1000 * Math.min(settings.longValue(Settings.METRICS_RUN_IDLE_S),
                         settings.longValue(Settings.RUN_RETENTION_S)));
         // The step guard holds an implausible step until later records confirm it; refused ones are dead letters.
-        addStore(builder, StepGuardProcessor.STORE, StepGuardState.class, persistentStores);
+        addCachedStore(builder, StepGuardProcessor.STORE, StepGuardState.class, persistentStores, maxObjects);
         StepJumpGuard guard = new StepJumpGuard(settings.stepGuard());
         Map<String, KStream<String, Parsed>> guarded = trainingInputs
                 .process(() -> new StepGuardProcessor(guard, metrics, deadLetters, housekeeping),
@@ -100,16 +103,17 @@ public final class RunwatchTopology {
                 Named.as("training-and-liveness"),
                 TrainingProcessor.TRAINING_STORE, TrainingProcessor.LIVENESS_STORE, TrainingProcessor.ACTIVITY_STORE);
 
-        addStore(builder, EvalProcessor.RUN_STORE, EvalRunState.class, persistentStores);
-        addStore(builder, EvalProcessor.TRAJECTORY_STORE, TrajectoryState.class, persistentStores);
-        addStore(builder, EvalProcessor.ACTIVITY_STORE, RunActivity.class, persistentStores);
+        addCachedStore(builder, EvalProcessor.RUN_STORE, EvalRunState.class, persistentStores, maxObjects);
+        addCachedStore(builder, EvalProcessor.TRAJECTORY_STORE, TrajectoryState.class, persistentStores, maxObjects);
+        addCachedStore(builder, EvalProcessor.ACTIVITY_STORE, RunActivity.class, persistentStores, maxObjects);
         KStream<String, Alert> evalAlerts = evalInputs.process(
                 () -> new EvalProcessor(new EvalMonitor(settings.evals()), metrics, housekeeping),
                 Named.as("evaluations"), EvalProcessor.RUN_STORE, EvalProcessor.TRAJECTORY_STORE,
                 EvalProcessor.ACTIVITY_STORE);
 
         // Both alert streams are keyed by run and co-partitioned with the inputs: no repartition needed.
-        addStore(builder, AlertLifecycleProcessor.STORE, AlertBook.class, persistentStores);
+        // Written per alert, not per record: a plain store.
+        builder.addStateStore(keyValueStore(AlertLifecycleProcessor.STORE, AlertBook.class, persistentStores));
         trainingAlerts.merge(evalAlerts, Named.as("merge-alerts"))
                 .process(() -> new AlertLifecycleProcessor(metrics, settings.string(Settings.RUNBOOK_BASE_URL),
                                 settings.longValue(Settings.ALERT_COOLDOWN_STEPS), housekeeping),
@@ -143,11 +147,18 @@ public final class RunwatchTopology {
         return keyed.merge(rekeyed, Named.as(name + "-merge-rekeyed"));
     }
 
-    private static <T> void addStore(StreamsBuilder builder, String name, Class<T> type, boolean live) {
+    /** Detector state written per record: live objects, serialized once per commit ({@link CachedStore}). */
+    private static <T> void addCachedStore(StreamsBuilder builder, String name, Class<T> type, boolean live,
+                                           int maxObjects) {
+        builder.addStateStore(new CachedStoreBuilder<>(keyValueStore(name, type, live), live, maxObjects));
+    }
+
+    private static <T> StoreBuilder<KeyValueStore<String, T>> keyValueStore(String name, Class<T> type,
+                                                                          boolean live) {
         KeyValueBytesStoreSupplier supplier = live ? Stores.persistentKeyValueStore(name)
                 : Stores.inMemoryKeyValueStore(name);
-        var store = Stores.keyValueStoreBuilder(supplier, Serdes.String(), new JsonSerde<>(type));
+        var store = Stores.keyValueStoreBuilder(supplier, Serdes.String(), new StateSerde<>(type));
         // Live state is changelogged: it survives a restart or a move to another instance.
-        builder.addStateStore(live ? store.withLoggingEnabled(Map.of()) : store.withLoggingDisabled());
+        return live ? store.withLoggingEnabled(Map.of()) : store.withLoggingDisabled();
     }
 }

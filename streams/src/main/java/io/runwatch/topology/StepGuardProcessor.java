@@ -42,7 +42,7 @@ final class StepGuardProcessor extends ContextualProcessor<String, RunInput, Str
     public void init(ProcessorContext<String, Parsed> context) {
         super.init(context);
         deadLetters = DeadLetters.forProducer(deadLetters.maxRecordBytes(), context.appConfigs());
-        store = new CachedStore<>(context.getStateStore(STORE), housekeeping.durable());
+        store = context.getStateStore(STORE);
         context.schedule(housekeeping.tick(), housekeeping.clock(), this::expire);
     }
 

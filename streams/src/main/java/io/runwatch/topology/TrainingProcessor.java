@@ -55,9 +55,9 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
     @Override
     public void init(ProcessorContext<String, Alert> context) {
         super.init(context);
-        trainingStore = new CachedStore<>(context.getStateStore(TRAINING_STORE), housekeeping.durable());
-        livenessStore = new CachedStore<>(context.getStateStore(LIVENESS_STORE), housekeeping.durable());
-        activityStore = new CachedStore<>(context.getStateStore(ACTIVITY_STORE), housekeeping.durable());
+        trainingStore = context.getStateStore(TRAINING_STORE);
+        livenessStore = context.getStateStore(LIVENESS_STORE);
+        activityStore = context.getStateStore(ACTIVITY_STORE);
         context.schedule(housekeeping.tick(), housekeeping.clock(), this::tick);
         restoreSeries(context.currentSystemTimeMs());
     }
@@ -153,7 +153,9 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
         for (String run : livenessStore.keys()) {
             LivenessState state = livenessStore.getIfPresent(run);
             List<Alert> alerts = liveness.onTick(state, nowMs);
-            livenessStore.put(run, state);
+            if (!alerts.isEmpty()) {
+                livenessStore.put(run, state); // onTick changes the state only when it raises or resolves
+            }
             for (Alert alert : alerts) {
                 context().forward(new Record<>(run, alert, nowMs));
             }

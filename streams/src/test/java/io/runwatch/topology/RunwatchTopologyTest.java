@@ -162,11 +162,11 @@ class RunwatchTopologyTest {
         fixture.metric("r6", step("r6", 2, "2.0"), now);
         fixture.event("r6", "{\"run\":\"r6\",\"type\":\"end\",\"step\":2}", now);
         assertThat(fixture.alerts()).hasSize(2);
-        assertThat(fixture.driver.getKeyValueStore(AlertLifecycleProcessor.STORE).get("r6")).isNotNull();
+        assertThat(fixture.store(AlertLifecycleProcessor.STORE).get("r6")).isNotNull();
         fixture.advanceWallClock(java.time.Duration.ofSeconds(70));
-        assertThat(fixture.driver.getKeyValueStore(TrainingProcessor.TRAINING_STORE).get("r6")).isNull();
-        assertThat(fixture.driver.getKeyValueStore(AlertLifecycleProcessor.STORE).get("r6")).isNotNull();
+        assertThat(fixture.store(TrainingProcessor.TRAINING_STORE).get("r6")).isNull();
+        assertThat(fixture.store(AlertLifecycleProcessor.STORE).get("r6")).isNotNull();
         fixture.advanceWallClock(java.time.Duration.ofSeconds(60));
-        assertThat(fixture.driver.getKeyValueStore(AlertLifecycleProcessor.STORE).get("r6")).isNull();
+        assertThat(fixture.store(AlertLifecycleProcessor.STORE).get("r6")).isNull();
     }
 }

@@ -17,7 +17,7 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -93,7 +93,7 @@ class StepGuardTopologyTest {
         for (String store : List.of(TrainingProcessor.TRAINING_STORE, TrainingProcessor.LIVENESS_STORE,
                 TrainingProcessor.ACTIVITY_STORE, StepGuardProcessor.STORE, EvalProcessor.RUN_STORE,
                 EvalProcessor.ACTIVITY_STORE, AlertLifecycleProcessor.STORE)) {
-            KeyValueStore<String, Object> kv = f.driver.getKeyValueStore(store);
+            ReadOnlyKeyValueStore<String, Object> kv = f.store(store);
             List<String> keys = new ArrayList<>();
             kv.all().forEachRemaining(e -> keys.add(e.key));
             assertThat(keys).as(store).isEmpty();
@@ -126,7 +126,7 @@ class StepGuardTopologyTest {
         state.recentIncrements.add(1L);
         state.held.add(new GuardedInput(RunInput.of(MetricPoint.ofLoss("r", 1_000_000, 5, Double.NaN)), 0, 42));
         state.suspectAfterStep = 300;
-        JsonSerde<StepGuardState> serde = new JsonSerde<>(StepGuardState.class);
+        StateSerde<StepGuardState> serde = new StateSerde<>(StepGuardState.class);
         StepGuardState back = serde.deserializer().deserialize("t", serde.serializer().serialize("t", state));
         assertThat(back.newestStep).isEqualTo(300);
         assertThat(back.recentIncrements).containsExactly(1L);

@@ -20,6 +20,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /** The production topology in a TopologyTestDriver, with a real Prometheus registry to scrape. */
 public final class TopologyFixture implements AutoCloseable {
@@ -81,6 +82,12 @@ public final class TopologyFixture implements AutoCloseable {
 
     public List<DeadLetter> deadLetters() {
         return deadOut.readValuesToList();
+    }
+
+    /** A state store as interactive queries see it: its committed state (the driver commits after every input). */
+    @SuppressWarnings("unchecked")
+    public <V> ReadOnlyKeyValueStore<String, V> store(String name) {
+        return (ReadOnlyKeyValueStore<String, V>) driver.getAllStateStores().get(name);
     }
 
     public String scrape() {

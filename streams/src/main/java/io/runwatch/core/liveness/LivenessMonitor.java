@@ -148,7 +148,11 @@ public final class LivenessMonitor {
         return alerts;
     }
 
-    /** Periodic check (every {@code liveness.tick.interval.ms}): raises stalls, resolves quiet restart storms. */
+    /**
+     * Periodic check (every {@code liveness.tick.interval.ms}): raises stalls, resolves quiet restart storms.
+     * Changes {@code state} only when it returns an alert, so a caller need not write back a state that returned
+     * none (the tick visits every run).
+     */
     public List<Alert> onTick(LivenessState state, long nowMs) {
         if (state.ended) {
             return List.of();

@@ -1,5 +1,7 @@
 package io.runwatch.core.liveness;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.runwatch.contract.Json;
 import io.runwatch.core.Alert;
 import io.runwatch.core.AlertState;
 import io.runwatch.core.AlertType;
@@ -37,11 +39,25 @@ final class LivenessDriver {
     LivenessDriver pass(double seconds) {
         long until = nowMs + Math.round(seconds * 1000);
         while (nextTickMs <= until) {
-            alerts.addAll(monitor.onTick(state, nextTickMs));
+            String before = json(state);
+            List<Alert> raised = monitor.onTick(state, nextTickMs);
+            if (raised.isEmpty() && !json(state).equals(before)) {
+                // the topology writes a run's state back after a tick only when the tick returned an alert
+                throw new AssertionError("onTick changed the state without an alert at " + nextTickMs);
+            }
+            alerts.addAll(raised);
             nextTickMs += TICK_MS;
         }
         nowMs = until;
         return this;
+    }
+
+    private static String json(LivenessState state) {
+        try {
+            return Json.MAPPER.writeValueAsString(state);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** {@code count} steps, each {@code secondsEach} after the previous record. */
