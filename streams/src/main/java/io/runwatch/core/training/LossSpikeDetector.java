@@ -1,5 +1,10 @@
 package io.runwatch.core.training;
 
+import static io.runwatch.core.training.TrainingAlertText.evidence;
+import static io.runwatch.core.training.TrainingAlertText.percent;
+import static io.runwatch.core.training.TrainingAlertText.rollbackAction;
+import static io.runwatch.core.training.TrainingAlertText.rollbackHint;
+
 import io.runwatch.core.Alert;
 import io.runwatch.core.AlertType;
 import io.runwatch.core.MetricPoint;
@@ -8,9 +13,7 @@ import io.runwatch.core.training.TrainingState.Baseline;
 import io.runwatch.core.training.TrainingState.LossEpisode;
 import io.runwatch.core.training.TrainingState.LossExcursion;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Loss spikes, one-step outliers, their rate, and divergence. Works on the log-loss, so every threshold is
@@ -181,7 +184,7 @@ final class LossSpikeDetector {
         episode.recordConfirmingExcess(excursion.previousExcess, excursion.lastExcess);
         // A two-point spike is at least as high as its lower point; one bad batch cannot make it higher.
         episode.robustPeakExcess = Math.min(excursion.previousExcess, excursion.lastExcess);
-        episode.rollbackToStep = TrainingHealthMonitor.rollbackTarget(state, excursion.onsetStep,
+        episode.rollbackToStep = state.rollbackTarget(excursion.onsetStep,
                 excursion.lastCalmStepBefore);
         state.lossEpisode = episode;
 
@@ -527,7 +530,7 @@ final class LossSpikeDetector {
         episode.smoothedExcess = level - baseline.bestLossLevel;
         episode.peakSmoothedExcess = episode.smoothedExcess;
         episode.peakLoss = Math.exp(logLoss);
-        episode.rollbackToStep = TrainingHealthMonitor.rollbackTarget(state, episode.onsetStep,
+        episode.rollbackToStep = state.rollbackTarget(episode.onsetStep,
                 episode.onsetStep - state.stepInterval);
         double best = Math.exp(baseline.bestLossLevel);
         double rise = Math.expm1(episode.smoothedExcess);
@@ -546,26 +549,5 @@ final class LossSpikeDetector {
         episode.divergenceId = divergence.id();
         state.lossEpisode = episode;
         out.add(divergence);
-    }
-
-    static String percent(double fraction) {
-        return String.format("%+.1f%%", 100 * fraction);
-    }
-
-    static String rollbackHint(Long step) {
-        return step == null ? "" : "; last good checkpoint is step " + step;
-    }
-
-    static String rollbackAction(Long step) {
-        return step == null ? "stop the run and roll back to the last good checkpoint"
-                : "roll back to step " + step + " (skip the batches after it or lower the learning rate)";
-    }
-
-    static Map<String, Object> evidence(Object... keyValues) {
-        Map<String, Object> map = new LinkedHashMap<>();
-        for (int i = 0; i < keyValues.length; i += 2) {
-            map.put((String) keyValues[i], keyValues[i + 1]);
-        }
-        return map;
     }
 }

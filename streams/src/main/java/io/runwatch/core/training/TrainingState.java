@@ -182,6 +182,20 @@ public final class TrainingState {
         public long clearRecords;
     }
 
+    /**
+     * Where to roll back to for an episode that began at {@code onsetStep}: the last checkpoint saved before it,
+     * else the last healthy step before it (null when there is none). Checkpoints saved during the episode never
+     * count: they may hold the damage.
+     */
+    public Long rollbackTarget(long onsetStep, long lastHealthyBeforeOnset) {
+        for (int i = recentCheckpoints.size() - 1; i >= 0; i--) {
+            if (recentCheckpoints.get(i) < onsetStep) {
+                return recentCheckpoints.get(i);
+            }
+        }
+        return lastHealthyBeforeOnset >= 0 ? lastHealthyBeforeOnset : null;
+    }
+
     /** One-step loss outliers per 1000 logged steps, recent: runwatch_run_loss_spike_rate{run}. */
     public double spikeRatePer1000() {
         return outlierRateEma * 1000.0;

@@ -468,9 +468,9 @@ class TrainingHealthMonitorTest {
     void rollbackTargetIsTheLastCheckpointBeforeOnsetElseTheLastCalmStep() {
         TrainingState state = new TrainingState();
         state.recentCheckpoints.addAll(List.of(100L, 200L, 300L));
-        assertThat(TrainingHealthMonitor.rollbackTarget(state, 300, 299)).isEqualTo(200L);
-        assertThat(TrainingHealthMonitor.rollbackTarget(state, 301, 300)).isEqualTo(300L);
-        assertThat(TrainingHealthMonitor.rollbackTarget(state, 50, 49)).isEqualTo(49L);
-        assertThat(TrainingHealthMonitor.rollbackTarget(new TrainingState(), 50, -1)).isNull();
+        assertThat(state.rollbackTarget(300, 299)).isEqualTo(200L);
+        assertThat(state.rollbackTarget(301, 300)).isEqualTo(300L);
+        assertThat(state.rollbackTarget(50, 49)).isEqualTo(49L);
+        assertThat(new TrainingState().rollbackTarget(50, -1)).isNull();
     }
 }
