@@ -187,14 +187,34 @@ public final class Settings {
     public static final Setting TRAINING_SPIKE_MIN_RISE = decimal("training.spike.min.rise", 0.04, 0, 10,
             "Minimum relative loss rise of a spike (0.04 = 4%): data-mix level shifts of a few percent are "
                     + "normal and must not ticket; lower it for runs with very smooth loss.");
-    public static final Setting TRAINING_RECOVERY_WINDOW_STEPS = longValue("training.recovery.window.steps", 50, 2,
-            1_000_000, "Logged steps a spike has to come back to its pre-spike level before it pages as "
-                    + "divergence (large runs recover from benign spikes in tens of steps).");
+    // Spikes that take long to come back (issue 13): a spike pages on progress, not on a clock.
+    public static final Setting TRAINING_RECOVERY_WINDOW_STEPS = longValue("training.recovery.window.steps", 400, 20,
+            1_000_000, "Recovery horizon in logged steps: an open spike stays a ticket while the loss falls back "
+                    + "toward its pre-spike trend fast enough to get there within this many logged steps at its "
+                    + "current rate and no more than 4 times slower (relative to the distance left) than it came "
+                    + "down earlier in the episode (both judged with 2.5 standard errors in its favour); slower "
+                    + "than that, or rising again, it pages as divergence. The slowest benign recoveries in the literature take 100-300 "
+                    + "logged steps (Molybog et al. 2304.09871; a linear one of 300 steps never needs more than "
+                    + "300 at its rate), so 400 keeps a margin while a plateau pages within a few dozen steps.");
     public static final Setting TRAINING_RECOVERY_PROGRESS_STEPS = longValue("training.recovery.progress.steps", 20,
-            10, 1_000_000, "Logged steps after a spike's confirmation from which it pages as divergence when its "
-                    + "last 10 logged steps show no measurable progress back and it is still over half its peak: "
-                    + "benign spikes are on their way down by then. Slow benign spikes holding their top up to 7 steps in "
-                    + "heavy-tailed noise first page at 14; 20 keeps a margin.");
+            10, 1_000_000, "Logged steps after a spike's onset before its progress back is judged (and at least 8 "
+                    + "after its peak): past the longest benign rise (training.spike.max.rise.steps) plus a hold "
+                    + "at the top of a few steps (BigScience tr8b-104B held its top for five).");
+    public static final Setting TRAINING_SPIKE_MAX_RISE_STEPS = longValue("training.spike.max.rise.steps", 12, 1,
+            1_000_000, "Longest rise of a benign spike in logged steps: a loss still rising steadily (and not "
+                    + "slowing down) 4 logged steps after this pages as divergence at once. Adam-instability "
+                    + "spikes rise over several to ~10 logged steps (Molybog et al.), BLOOM-176B's over 4.");
+    public static final Setting TRAINING_DIVERGENCE_FAST_RISE = decimal("training.divergence.fast.rise", 3.0, 0.1,
+            1e6, "A spike this far over its pre-spike level (3.0 = x4, median of three logged steps, so one bad "
+                    + "batch cannot) pages at once: beyond any spike that recovered in the literature (BLOOM-176B "
+                    + "x2.3, BigScience 104B x2.5, tr8b-104B x1.6).");
+    public static final Setting TRAINING_RECOVERY_NOISE_Z = decimal("training.recovery.noise.z", 3.0, 0.5, 100,
+            "Once progress back is judged, a loss within this many of the run's own noise sigmas (per logged "
+                    + "step, measured before the spike) of its pre-spike trend has recovered; a loss that stopped "
+                    + "coming back further up is a plateau and pages. In units of the run's noise, not a fixed "
+                    + "percentage: 3 sigma is the band a plot of the loss shows, and leaves room for the error of "
+                    + "the pre-spike trend extrapolated over a long recovery (2 gave one more false page in 512 "
+                    + "slow recoveries, same recall).");
     public static final Setting TRAINING_SLOW_DIVERGENCE_RISE = decimal("training.divergence.slow.rise", 0.10,
             0.01, 10, "Rise of the smoothed loss over its best level since warm-up that pages as slow divergence "
                     + "(real runs wander up to ~5% on long plateaus).");
@@ -533,7 +553,8 @@ public final class Settings {
                 decimal(TRAINING_SPIKE_RATE_TICKET), decimal(TRAINING_GRAD_SPIKE_Z),
                 longValue(TRAINING_GRAD_PERSIST_STEPS), decimal(TRAINING_PRECURSOR_COLLAPSE_DECADES),
                 decimal(TRAINING_PRECURSOR_UPDATE_RMS), longValue(REORDER_TOLERANCE_STEPS),
-                longValue(TRAINING_SNAPSHOT_INTERVAL_STEPS),
+                longValue(TRAINING_SNAPSHOT_INTERVAL_STEPS), longValue(TRAINING_SPIKE_MAX_RISE_STEPS),
+                decimal(TRAINING_DIVERGENCE_FAST_RISE), decimal(TRAINING_RECOVERY_NOISE_Z),
                 new TrainingSettings.NotTrainingSettings(longValue(TRAINING_SKIP_WINDOW_STEPS),
                         decimal(TRAINING_SKIP_FRACTION), decimal(TRAINING_LOSS_SCALE_MIN),
                         decimal(TRAINING_LOSS_SCALE_COLLAPSE_HALVINGS), decimal(TRAINING_SKIP_MIN_IMPROVEMENT),

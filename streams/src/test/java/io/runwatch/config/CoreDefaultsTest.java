@@ -47,7 +47,8 @@ class CoreDefaultsTest {
         TrainingSettings changed = new TrainingSettings(t.warmupSteps(), t.spikeEnterZ(), t.spikeConfirmZ(),
                 t.spikeMinRise(), t.recoveryWindowSteps(), t.recoveryProgressSteps(), t.slowDivergenceRise(),
                 t.spikeRateTicketPer1000(), t.gradSpikeZ(), t.gradPersistSteps(), t.precursorCollapseDecades(),
-                t.precursorUpdateRms(), t.reorderToleranceSteps(), t.snapshotIntervalSteps(),
+                t.precursorUpdateRms(), t.reorderToleranceSteps(), t.snapshotIntervalSteps(), t.spikeMaxRiseSteps(),
+                t.divergenceFastRise(), t.recoveryNoiseZ(),
                 new TrainingSettings.NotTrainingSettings(n.skipWindowSteps(), n.skipFraction(), n.minLossScale(),
                         n.scaleCollapseHalvings(), n.minImprovement(), n.frozenAlpha(), n.frozenMinRepeats(),
                         n.collapsedFloor(), n.collapsedSteps(), n.blowupDecades() + 1));

@@ -24,6 +24,8 @@ public final class Evaluate {
         System.out.println("# runwatch detection quality (" + (direct ? "pure detectors" : "production topology")
                 + (shared == null ? "; ../shared absent: synthetic suites only" : "; with ../shared/data") + ")\n");
         section("training health", () -> TrainingEvaluation.run(detection, shared).toMarkdown());
+        section("training health, widened suite", () -> TrainingEvaluation.widenedSection(new MonitorDetection(
+                settings), TrainingEvaluation.WIDENED_SEEDS).toMarkdown());
         section("fp16 and runs that stop learning", () -> Fp16Evaluation.run(detection).toMarkdown());
         section("checkpoint evaluations", () -> EvalEvaluation.run(detection, shared).toMarkdown());
         section("liveness", () -> LivenessEvaluation.run(detection, shared).toMarkdown());

@@ -75,6 +75,103 @@ final class SyntheticTrainingSuite {
         return runs;
     }
 
+    /**
+     * The widened suite of issue 13: spikes that take long to come back, and divergences that first look like
+     * them. Drawn per seed, reported apart from the old suite above. Shapes and the sources they follow:
+     * <ul>
+     *   <li><b>rise</b> over 1–12 logged steps, log-uniform (sudden rises are the common case): BLOOM-176B's
+     *       spike at step 31,214 rose over 4 logged steps (2.20 → 5.10, chronicle fragment tr11-176B block 4 in
+     *       {@code ../shared/data/trainlogs}); Adam-instability spikes rise over several to ~10 logged steps
+     *       (Molybog et al., arXiv 2304.09871, their loss curves of the 546B runs);
+     *   <li><b>hold</b> at the top for 0–4 logged steps: BigScience tr8b-104B (block 28) sat at 4.37–4.40 for five
+     *       logged steps before coming down;
+     *   <li><b>recovery</b> over 20–300 logged steps, log-uniform, linear or exponential (decaying to within the
+     *       noise at the end): BLOOM-176B was back in ~30 steps; Molybog et al.'s spikes decay over 100–300 steps;
+     *       the BigScience 104B chronicles describe a spike "taking a long time to come down";
+     *   <li><b>height</b> 5 %–200 %, log-uniform: BLOOM +132 %, tr8b-104B +64 %, tr8-104B +77 % and ×2.5
+     *       (blocks 1, 6, 32);
+     *   <li><b>divergence</b> that first looks like such a spike: it rises the same way (heights 15 %–200 %),
+     *       comes down part of the way (to 30–70 % of its height over 10–40 logged steps), then stays there
+     *       (plateau) or climbs again: tr8-104B went from 6.44 to 11.4 and "200 iterations later went down to ~7
+     *       and stayed there" (block 1: +11 % over its pre-spike level, a plateau after a partial fall);
+     *   <li>logged every step (dense) and every 10 steps (sparse), early (index 150–250) and late (500–700) in
+     *       the run, on the old suite's curves (power-law decay, 0.4–1 % noise, bad batches, checkpoints).
+     * </ul>
+     * Labels: a recovering spike is a {@code loss_spike} ticket (a page on it is false), a divergence a page.
+     */
+    static List<TrainingLabelledRun> generateWidened(long seed) {
+        List<TrainingLabelledRun> runs = new ArrayList<>();
+        SplittableRandom seeds = new SplittableRandom(seed ^ 0x5EED13L);
+        int n = 0;
+        for (int interval : new int[] {1, 10}) {
+            for (boolean late : new boolean[] {false, true}) {
+                for (boolean exponential : new boolean[] {false, true}) {
+                    for (int i = 0; i < 8; i++) {
+                        runs.add(slowSpike("slow-spike-" + (n++), seeds.nextLong(), interval, late, exponential));
+                    }
+                }
+            }
+        }
+        n = 0;
+        for (int interval : new int[] {1, 10}) {
+            for (boolean climbs : new boolean[] {false, true}) {
+                for (int i = 0; i < 8; i++) {
+                    runs.add(spikeThenDiverge("spike-divergence-" + (n++), seeds.nextLong(), interval, climbs));
+                }
+            }
+        }
+        String[] negatives = {"plain", "lr-decay", "level-shift", "heavy-tail"};
+        for (int i = 0; i < 8; i++) {
+            runs.add(negative("wide-" + negatives[i % 4] + "-" + i, seeds.nextLong(), i % 2 == 1 ? 10 : 1,
+                    negatives[i % 4]));
+        }
+        return runs;
+    }
+
+    /** An integer drawn log-uniformly from [from, to]. */
+    private static int logUniform(SplittableRandom random, int from, int to) {
+        return (int) Math.floor(Math.exp(Math.log(from) + random.nextDouble() * (Math.log(to + 1) - Math.log(from))));
+    }
+
+    private static double logUniform(SplittableRandom random, double from, double to) {
+        return Math.exp(Math.log(from) + random.nextDouble() * (Math.log(to) - Math.log(from)));
+    }
+
+    private static TrainingLabelledRun slowSpike(String name, long seed, int interval, boolean late,
+                                                 boolean exponential) {
+        Curve c = new Curve(name, seed, interval);
+        int at = late ? 500 + c.random.nextInt(200) : 150 + c.random.nextInt(100);
+        int rise = Math.min(12, logUniform(c.random, 1, 12));
+        int hold = c.random.nextInt(5);
+        int recovery = Math.min(300, logUniform(c.random, 20, 300));
+        double height = Math.log1p(logUniform(c.random, 0.05, 2.0));
+        int end = c.addSlowSpike(at, height, rise, hold, recovery, exponential, 1.0);
+        c.labelSpike(at, Math.min(end + 1, LOGGED_STEPS - 1));
+        return c.build(exponential ? "slow-spike-exponential" : "slow-spike-linear", Map.of());
+    }
+
+    private static TrainingLabelledRun spikeThenDiverge(String name, long seed, int interval, boolean climbs) {
+        Curve c = new Curve(name, seed, interval);
+        int at = 400 + c.random.nextInt(300);
+        int rise = Math.min(12, logUniform(c.random, 1, 12));
+        int hold = c.random.nextInt(5);
+        int fall = 10 + c.random.nextInt(31);
+        double height = Math.log1p(logUniform(c.random, 0.15, 2.0));
+        double keep = 0.3 + 0.4 * c.random.nextDouble();
+        boolean exponential = c.random.nextBoolean();
+        int i = c.addSlowSpike(at, height, rise, hold, fall, exponential, 1 - keep);
+        double from = c.deviation[i];
+        // Climbing again: back at the peak within 30–100 logged steps, and on.
+        double climb = climbs ? height * (1 - keep) / (30 + c.random.nextInt(71)) : 0;
+        for (int k = i + 1; k < LOGGED_STEPS; k++) {
+            c.deviation[k] = from + climb * (k - i);
+        }
+        c.shape += climbs ? String.format(Locale.ROOT, ", then climbs %.2f%%/logged step", 100 * climb)
+                : ", then plateaus";
+        c.label(TrainingLabel.of(AlertType.divergence, c.step(at), c.step(LOGGED_STEPS - 1), Severity.page));
+        return c.build(climbs ? "spike-then-climb" : "spike-then-plateau", Map.of());
+    }
+
     // ---- scenarios ---------------------------------------------------------------------------------------
 
     private static TrainingLabelledRun spike(String name, long seed, int interval, double height, boolean late) {
@@ -305,6 +402,34 @@ final class SyntheticTrainingSuite {
                 }
             }
             return Math.min(i, LOGGED_STEPS - 1);
+        }
+
+        /**
+         * Lays out a spike that rises linearly over {@code rise} logged steps, holds, then comes down over
+         * {@code recovery} by {@code fallFraction} of its height, linearly or exponentially (an exponential decay
+         * reaches a tenth of the noise at its end, then stops); returns the index of its last point. Beyond it
+         * the deviation is left to the caller.
+         */
+        int addSlowSpike(int at, double height, int rise, int hold, int recovery, boolean exponential,
+                         double fallFraction) {
+            shape = String.format(Locale.ROOT, "noise %.2f%%, spike %+.0f%% at index %d: rise %d, hold %d, "
+                    + "%s fall of %.0f%% over %d", 100 * noise, 100 * Math.expm1(height), at, rise, hold,
+                    exponential ? "exponential" : "linear", 100 * fallFraction, recovery);
+            int i = at;
+            for (int k = 1; k <= rise && i < LOGGED_STEPS; k++, i++) {
+                deviation[i] = height * k / rise;
+            }
+            for (int k = 0; k < hold && i < LOGGED_STEPS; k++, i++) {
+                deviation[i] = height;
+            }
+            double settle = height * (1 - fallFraction);
+            double span = height - settle;
+            double tau = recovery / Math.log(Math.max(span / (0.1 * noise), Math.E));
+            for (int k = 1; k <= recovery && i < LOGGED_STEPS; k++, i++) {
+                double left = exponential ? Math.exp(-k / tau) : 1 - k / (double) recovery;
+                deviation[i] = settle + span * left;
+            }
+            return Math.min(i - 1, LOGGED_STEPS - 1);
         }
 
         double noiseSample() {

@@ -62,6 +62,9 @@ public final class TrainingEvaluation {
     /** {@code -Devaluate.misses=true} lists runwatch's misses and false alerts (of every seed with {@code --seeds}). */
     private static final boolean PRINT_MISSES = Boolean.getBoolean("evaluate.misses");
 
+    /** Seeds the widened suite is drawn with in the printed table and in its test. */
+    static final int WIDENED_SEEDS = 8;
+
     private TrainingEvaluation() {
     }
 
@@ -148,6 +151,7 @@ public final class TrainingEvaluation {
         if (seeds > 0) {
             System.out.println(acrossSeeds(detection, seeds).toMarkdown());
         }
+        System.out.println(widenedSection(detection, Math.max(seeds, WIDENED_SEEDS)).toMarkdown());
     }
 
     /** runwatch's scores on the synthetic suite drawn with the pinned seed and the {@code seeds} − 1 after it. */
@@ -195,6 +199,113 @@ public final class TrainingEvaluation {
                         "median divergence delay to the page", "missed by family", "false alerts by kind of run",
                         "of them, spikes near the minimum rise: ticketed"),
                 rows, List.of());
+    }
+
+    /** Kinds of run in the widened suite, in table order; the old suite's rows come after them. */
+    static final List<String> WIDENED_KINDS = List.of("slow-spike-linear", "slow-spike-exponential",
+            "spike-then-plateau", "spike-then-climb", "clean");
+
+    /** One row group of the widened evaluation: runs of one kind over all seeds. */
+    record KindScore(String suite, String kind, Tally loss, Tally divergence, Tally total, int cleanRuns) {
+    }
+
+    /**
+     * runwatch on the widened suite ({@link SyntheticTrainingSuite#generateWidened}) and on the old synthetic
+     * suite, each drawn with the pinned seed and the {@code seeds} − 1 after it, scored per kind of run.
+     */
+    static List<KindScore> widened(Detection detection, int seeds) {
+        Map<String, List<Score>> byGroup = new LinkedHashMap<>();
+        for (int i = 0; i < seeds; i++) {
+            long seed = SyntheticTrainingSuite.SEED + i;
+            Map<String, List<TrainingLabelledRun>> groups = new LinkedHashMap<>();
+            for (TrainingLabelledRun run : SyntheticTrainingSuite.generateWidened(seed)) {
+                String kind = run.isClean() ? "clean" : run.kind();
+                groups.computeIfAbsent("widened/" + kind, k -> new ArrayList<>()).add(run);
+            }
+            groups.put("old suite/all", SyntheticTrainingSuite.generate(seed));
+            groups.forEach((group, runs) -> byGroup.computeIfAbsent(group, g -> new ArrayList<>())
+                    .add(score("runwatch", detection, runs, false)));
+        }
+        List<KindScore> out = new ArrayList<>();
+        List<String> order = new ArrayList<>();
+        WIDENED_KINDS.forEach(k -> order.add("widened/" + k));
+        order.add("old suite/all");
+        for (String group : order) {
+            List<Score> scores = byGroup.getOrDefault(group, List.of());
+            Tally loss = new Tally();
+            Tally divergence = new Tally();
+            Tally total = new Tally();
+            int clean = 0;
+            for (Score score : scores) {
+                add(loss, score.families().get(AlertType.loss_spike));
+                add(divergence, score.families().get(AlertType.divergence));
+                add(total, score.total());
+                clean += score.cleanRuns();
+            }
+            String[] parts = group.split("/", 2);
+            out.add(new KindScore(parts[0], parts[1], loss, divergence, total, clean));
+        }
+        return out;
+    }
+
+    private static void add(Tally into, Tally from) {
+        into.labelled += from.labelled;
+        into.detected += from.detected;
+        into.falsePages += from.falsePages;
+        into.falseTickets += from.falseTickets;
+        into.delays.addAll(from.delays);
+        into.firstReportDelays.addAll(from.firstReportDelays);
+        from.falseByKind.forEach((k, v) -> into.falseByKind.merge(k, v, Integer::sum));
+        into.cases.addAll(from.cases);
+    }
+
+    /** The widened suite's table: per kind of run, recall, false alerts and the delay distribution. */
+    static Section widenedSection(Detection detection, int seeds) {
+        List<KindScore> scores = widened(detection, seeds);
+        List<List<String>> rows = new ArrayList<>();
+        for (KindScore k : scores) {
+            if (PRINT_MISSES) {
+                k.total().cases.forEach(c -> System.out.println(k.suite() + " " + k.kind() + ": " + c));
+            }
+            boolean old = k.suite().equals("old suite");
+            Tally labelled = k.divergence().labelled > 0 && k.loss().labelled == 0 ? k.divergence() : k.loss();
+            String recall = old ? ratio(k.total().detected, k.total().labelled)
+                    : labelled.labelled == 0 ? "—" : ratio(labelled.detected, labelled.labelled);
+            List<Double> firstTicket = new ArrayList<>(k.loss().delays);
+            firstTicket.addAll(k.divergence().firstReportDelays);
+            rows.add(List.of(k.suite(), k.kind(), String.valueOf(old ? k.total().labelled : labelled.labelled),
+                    recall, String.valueOf(k.total().falsePages),
+                    k.cleanRuns() == 0 ? String.valueOf(k.total().falseTickets)
+                            : String.format(Locale.ROOT, "%d (%.2f per 10 clean runs)", k.total().falseTickets,
+                            10.0 * k.total().falseTickets / k.cleanRuns()),
+                    distribution(firstTicket), distribution(k.divergence().delays)));
+        }
+        return new Section("Training health: spikes that take long to come back (widened suite, " + seeds
+                + " seeds)", List.of("suite", "kind of run", "episodes", "recall", "false pages", "false tickets",
+                "delay to the first ticket p50 / p90 / max (logged steps)",
+                "delay to the divergence page p50 / p90 / max"), rows, List.of(
+                "Widened suite: per seed 64 spikes that recover (rise 1–12 logged steps, hold 0–4, linear or "
+                        + "exponential recovery over 20–300, +5 % to +200 %, logged every step or every 10), 32 "
+                        + "divergences that first look like them (a partial fall to 30–70 % of the height, then a "
+                        + "plateau or a climb) and 8 clean runs; see SyntheticTrainingSuite#generateWidened for the "
+                        + "sources of each shape. Old suite: SyntheticTrainingSuite#generate, all families, the "
+                        + "same seeds.",
+                "A page on a spike that recovers is a false page. Delays from the labelled onset (the first "
+                        + "rising logged step); a divergence's first ticket is the loss_spike it escalates from."));
+    }
+
+    private static String distribution(List<Double> values) {
+        if (values.isEmpty()) {
+            return "—";
+        }
+        List<Double> sorted = values.stream().sorted().toList();
+        return String.format(Locale.ROOT, "%s / %s / %s", number(median(sorted)), number(quantile(sorted, 0.9)),
+                number(sorted.get(sorted.size() - 1)));
+    }
+
+    /** The q-quantile of sorted values (nearest rank). */
+    static double quantile(List<Double> sorted, double q) {
+        return sorted.get(Math.max(0, (int) Math.ceil(q * sorted.size()) - 1));
     }
 
     private static String missedByFamily(Score score) {
@@ -518,7 +629,7 @@ public final class TrainingEvaluation {
     }
 
     private static String number(double value) {
-        return Double.isNaN(value) ? "—" : String.format("%.1f", value);
+        return Double.isNaN(value) ? "—" : String.format(Locale.ROOT, "%.1f", value);
     }
 
     static double median(List<Double> values) {

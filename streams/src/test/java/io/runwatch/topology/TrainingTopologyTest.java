@@ -145,8 +145,9 @@ class TrainingTopologyTest {
         assertThat(page.relatedId()).isEqualTo(spike.id());
         assertThat(page.step()).isEqualTo(451);
         assertThat(page.rollbackToStep()).isEqualTo(400);
-        // Confirmed at 452; no progress back over ten logged steps from 20 steps after it, not 50.
-        assertThat(page.detectedAtStep()).isBetween(452L + 20, 452L + 25);
+        // A plateau at the top: no progress back, judged from 20 logged steps after the onset and 16 after the
+        // smoothed loss last peaked.
+        assertThat(page.detectedAtStep()).as(page.summary()).isBetween(451L + 20, 451L + 60);
         assertThat(page.summary()).contains("not coming back", "roll back to step 400");
         assertThat(page.runbook()).isEqualTo("alerts/runbook.md#divergence");
         assertThat(f.scrape())

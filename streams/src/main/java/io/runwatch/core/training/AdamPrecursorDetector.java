@@ -1,6 +1,6 @@
 package io.runwatch.core.training;
 
-import static io.runwatch.core.training.LossSpikeDetector.evidence;
+import static io.runwatch.core.training.TrainingAlertText.evidence;
 
 import io.runwatch.core.Alert;
 import io.runwatch.core.AlertType;
@@ -89,7 +89,7 @@ final class AdamPrecursorDetector {
         boolean signLike = group.rmsSamples > 0 && group.updateRmsOverLr >= settings.precursorUpdateRms();
         PrecursorEpisode open = state.precursors.get(name);
         if (open == null && (collapsed || signLike)) {
-            Long rollback = TrainingHealthMonitor.rollbackTarget(state, point.step(), state.lastCalmStep);
+            Long rollback = state.rollbackTarget(point.step(), state.lastCalmStep);
             StringBuilder evidenceText = new StringBuilder();
             if (collapsed) {
                 evidenceText.append(String.format("its gradient norm fell %.1f decades below its usual %.3g to %.3g",

@@ -1,6 +1,6 @@
 package io.runwatch.core.training;
 
-import static io.runwatch.core.training.LossSpikeDetector.evidence;
+import static io.runwatch.core.training.TrainingAlertText.evidence;
 
 import io.runwatch.core.Alert;
 import io.runwatch.core.AlertType;
@@ -42,7 +42,7 @@ final class GradNormSpikeDetector {
                 excursion.onsetStep = point.step();
                 excursion.baseLevel = level.level;
                 excursion.baseSigma = level.sigma();
-                excursion.rollbackToStep = TrainingHealthMonitor.rollbackTarget(state, point.step(),
+                excursion.rollbackToStep = state.rollbackTarget(point.step(),
                         state.lastCalmStep);
                 state.gradExcursion = excursion;
                 extend(state, excursion, point, logGradNorm, out);
@@ -92,7 +92,7 @@ final class GradNormSpikeDetector {
                 ? "and has stayed high for " + excursion.points + " logged steps" : "for " + excursion.points
                 + " logged step(s), then came back";
         String action = severity == Severity.info ? "no action needed"
-                : "check the batches and the learning rate" + LossSpikeDetector.rollbackHint(excursion.rollbackToStep);
+                : "check the batches and the learning rate" + TrainingAlertText.rollbackHint(excursion.rollbackToStep);
         return Alert.firing(point.run(), AlertType.grad_norm_spike, severity, excursion.onsetStep)
                 .detectedAt(point.step(), point.timeMs())
                 .metric("grad_norm")

@@ -453,7 +453,7 @@ final class NotTrainingDetector {
             e.referenceLogLoss = h.olderMean();
             e.referenceLosses = h.olderCount();
         }
-        e.rollbackToStep = TrainingHealthMonitor.rollbackTarget(st, e.onsetStep,
+        e.rollbackToStep = st.rollbackTarget(e.onsetStep,
                 st.lastHealthyStep < e.onsetStep ? st.lastHealthyStep : -1);
         return e;
     }
@@ -493,7 +493,7 @@ final class NotTrainingDetector {
                 .related(relatedId)
                 .summary(String.format("Run %s is not training since step %d: %s%s.%s", p.run(), e.onsetStep, what,
                         verdict, action))
-                .details(LossSpikeDetector.evidence("skipped_fraction", st.skipFraction, "skipped_steps_total",
+                .details(TrainingAlertText.evidence("skipped_fraction", st.skipFraction, "skipped_steps_total",
                         (double) st.skippedStepsTotal, "loss_scale", st.lastLossScale, "repeats",
                         (double) st.repeatCount, "loss_quantum", st.lossQuantum, "log_loss_fall",
                         st.lossFallAcrossSkipping, "log_loss_fall_needed", st.lossFallNeeded, "precision",
@@ -544,7 +544,7 @@ final class NotTrainingDetector {
                                     + "(gradient norm %s, loss scale %s): routine, no action.", p.run(),
                             skipped == Math.rint(skipped) ? String.valueOf((long) skipped) : String.valueOf(skipped),
                             p.step(), p.gradNorm(), p.lossScale()))
-                    .details(LossSpikeDetector.evidence("skipped_steps_total", (double) st.skippedStepsTotal,
+                    .details(TrainingAlertText.evidence("skipped_steps_total", (double) st.skippedStepsTotal,
                             "skipped_fraction", st.skipFraction))
                     .build();
             st.openSkipNoticeId = alert.id();
@@ -570,7 +570,7 @@ final class NotTrainingDetector {
         }
         double limit = Math.max(st.startLoss, 1.0) * Math.pow(10, s.blowupDecades());
         if (loss >= limit && st.openBlowupId == null) {
-            Long rollback = TrainingHealthMonitor.rollbackTarget(st, p.step(), st.lastHealthyStep);
+            Long rollback = st.rollbackTarget(p.step(), st.lastHealthyStep);
             Alert alert = Alert.firing(p.run(), AlertType.loss_blowup, Severity.page, p.step())
                     .detectedAt(p.step(), p.timeMs())
                     .metric("loss")
@@ -581,7 +581,7 @@ final class NotTrainingDetector {
                                     + "(%s): the model has blown up, whatever the gradient norm says. Stop the run%s.",
                             p.run(), loss, p.step(), Math.log10(loss / Math.max(st.startLoss, 1e-300)),
                             st.startLoss, rollback == null ? "" : " and roll back to step " + rollback))
-                    .details(LossSpikeDetector.evidence("loss", loss, "start_loss", st.startLoss, "grad_norm",
+                    .details(TrainingAlertText.evidence("loss", loss, "start_loss", st.startLoss, "grad_norm",
                             String.valueOf(p.gradNorm())))
                     .build();
             st.openBlowupId = alert.id();

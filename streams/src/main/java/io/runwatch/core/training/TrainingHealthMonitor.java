@@ -198,7 +198,7 @@ public final class TrainingHealthMonitor {
                 .summary(String.format("Run %s rewound from step %d to step %d (%s); detection continues from the "
                                 + "baseline as it was at step %d.", run, fromStep, toStep, why,
                         restored == null ? fromStep : restored.atStep))
-                .details(LossSpikeDetector.evidence("from_step", (double) fromStep, "to_step", (double) toStep,
+                .details(TrainingAlertText.evidence("from_step", (double) fromStep, "to_step", (double) toStep,
                         "baseline_from_step", (double) (restored == null ? fromStep : restored.atStep)))
                 .build();
         out.add(rewound);
@@ -261,28 +261,17 @@ public final class TrainingHealthMonitor {
         state.lastCheckpointStep = Math.max(state.lastCheckpointStep, step);
     }
 
-    /** Where to roll back to: the last checkpoint saved before the episode began, else the last healthy step. */
-    static Long rollbackTarget(TrainingState state, long onsetStep, long lastHealthyBeforeOnset) {
-        for (int i = state.recentCheckpoints.size() - 1; i >= 0; i--) {
-            if (state.recentCheckpoints.get(i) < onsetStep) {
-                return state.recentCheckpoints.get(i);
-            }
-        }
-        return lastHealthyBeforeOnset >= 0 ? lastHealthyBeforeOnset : null;
-    }
-
     private Alert nonFiniteFiring(TrainingState state, MetricPoint point, boolean lossBad) {
         String what = lossBad ? "loss" : "grad_norm";
         double value = lossBad ? point.loss() : point.gradNorm();
-        Long rollback = rollbackTarget(state, point.step(), state.lastHealthyStep);
+        Long rollback = state.rollbackTarget(point.step(), state.lastHealthyStep);
         Alert alert = Alert.firing(point.run(), AlertType.nonfinite, Severity.page, point.step())
                 .detectedAt(point.step(), point.timeMs())
                 .metric(what)
                 .value(value)
                 .rollbackTo(rollback)
-                .summary(String.format("Run %s logged %s=%s at step %d; training is broken from here%s.",
-                        point.run(), what, value, point.step(),
-                        rollback == null ? "" : ", roll back to step " + rollback))
+                .summary(String.format("Run %s logged %s=%s at step %d; training is broken from here: %s.",
+                        point.run(), what, value, point.step(), TrainingAlertText.rollbackAction(rollback)))
                 .details(Map.of("loss", String.valueOf(point.loss()), "grad_norm", String.valueOf(point.gradNorm())))
                 .build();
         state.openNonFiniteId = alert.id();

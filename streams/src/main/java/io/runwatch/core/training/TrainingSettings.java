@@ -10,9 +10,9 @@ package io.runwatch.core.training;
  * @param spikeConfirmZ           z that two consecutive points must reach to confirm a spike early, and that
  *                                a one-step outlier must reach to be counted as one
  * @param spikeMinRise            minimum relative rise (0.04 = 4%) for a spike or an outlier
- * @param recoveryWindowSteps     logged steps a spike has to come back before it escalates to divergence
- * @param recoveryProgressSteps   logged steps without measurable progress back after which an open spike
- *                                escalates to divergence before the recovery window ends
+ * @param recoveryWindowSteps     recovery horizon: an open spike pages once its rate of progress back would not
+ *                                bring it to its pre-spike trend within this many logged steps
+ * @param recoveryProgressSteps   logged steps after a spike's onset before its progress back is judged
  * @param slowDivergenceRise      relative rise of the smoothed loss over its best level that pages as divergence
  * @param spikeRateTicketPer1000  one-step outliers per 1000 logged steps above which a ticket is raised
  * @param gradSpikeZ              robust z of the log gradient norm that opens a gradient-norm spike
@@ -21,6 +21,9 @@ package io.runwatch.core.training;
  * @param precursorUpdateRms      update RMS / LR of a group (smoothed) at which updates count as sign-like
  * @param reorderToleranceSteps   a step this many logged intervals behind the newest is late, not a restart
  * @param snapshotIntervalSteps   logged steps between baseline snapshots kept for rewinds
+ * @param spikeMaxRiseSteps       longest rise of a benign spike; a steady climb past it pages at once
+ * @param divergenceFastRise      relative height over the pre-spike level that pages at once (3.0 = x4)
+ * @param recoveryNoiseZ          a stopped loss within this many noise sigmas of its pre-spike trend has recovered
  * @param notTraining             when a run has stopped learning: skipped steps, loss scale, frozen or collapsed
  *                                loss, blow-up (see {@link NotTrainingSettings})
  */
@@ -39,11 +42,14 @@ public record TrainingSettings(
         double precursorUpdateRms,
         long reorderToleranceSteps,
         long snapshotIntervalSteps,
+        long spikeMaxRiseSteps,
+        double divergenceFastRise,
+        double recoveryNoiseZ,
         NotTrainingSettings notTraining) {
 
     /** The catalogue's defaults, for unit tests (the core cannot read config); pinned by CoreDefaultsTest. */
     public static TrainingSettings defaults() {
-        return new TrainingSettings(50, 3.0, 6.0, 0.04, 50, 20, 0.10, 20, 6.0, 5, 1.0, 0.8, 5, 100,
+        return new TrainingSettings(50, 3.0, 6.0, 0.04, 400, 20, 0.10, 20, 6.0, 5, 1.0, 0.8, 5, 100, 12, 3.0, 3.0,
                 NotTrainingSettings.defaults());
     }
 
@@ -78,6 +84,6 @@ public record TrainingSettings(
         return new TrainingSettings(steps, spikeEnterZ, spikeConfirmZ, spikeMinRise, recoveryWindowSteps,
                 recoveryProgressSteps, slowDivergenceRise, spikeRateTicketPer1000, gradSpikeZ, gradPersistSteps,
                 precursorCollapseDecades, precursorUpdateRms, reorderToleranceSteps, snapshotIntervalSteps,
-                notTraining);
+                spikeMaxRiseSteps, divergenceFastRise, recoveryNoiseZ, notTraining);
     }
 }

@@ -182,6 +182,20 @@ public final class TrainingState {
         public long clearRecords;
     }
 
+    /**
+     * Where to roll back to for an episode that began at {@code onsetStep}: the last checkpoint saved before it,
+     * else the last healthy step before it (null when there is none). Checkpoints saved during the episode never
+     * count: they may hold the damage.
+     */
+    public Long rollbackTarget(long onsetStep, long lastHealthyBeforeOnset) {
+        for (int i = recentCheckpoints.size() - 1; i >= 0; i--) {
+            if (recentCheckpoints.get(i) < onsetStep) {
+                return recentCheckpoints.get(i);
+            }
+        }
+        return lastHealthyBeforeOnset >= 0 ? lastHealthyBeforeOnset : null;
+    }
+
     /** One-step loss outliers per 1000 logged steps, recent: runwatch_run_loss_spike_rate{run}. */
     public double spikeRatePer1000() {
         return outlierRateEma * 1000.0;
@@ -268,15 +282,35 @@ public final class TrainingState {
         public Long rollbackToStep;
         public double baseLevel;
         public double baseSigma;
-        /** Pre-spike slope of the log-loss per logged step, and the damped drop it implies by now. */
+        /** Pre-spike slope of the log-loss per logged step, and the drop it implies by now. */
         public double baseTrend;
         public double expectedDrop;
+        /** The same slope per optimizer step, extrapolated decaying as a power of the step (see LossSpikeDetector#expectedDrop). */
+        public double baseTrendPerStep;
+        /** Logged steps from the onset to the confirming record. */
+        public long confirmDelay;
         /** Logged steps since confirmation. */
         public long loggedSinceConfirm;
         /** EMA of the log-excess over the base level, and its peak. */
         public double smoothedExcess;
         public double peakSmoothedExcess;
-        public double smoothedExcessAtFifth = Double.NaN;
+        /**
+         * Means of the raw excess since the smoothed excess last peaked, in blocks of {@link #blockLength} logged
+         * steps, oldest first; when {@link LossSpikeDetector#PROGRESS_BLOCKS_MAX} are full, neighbours merge and
+         * blocks double. Progress back is measured on the newest of them: a window that grows with the time
+         * since the peak, in constant memory.
+         */
+        public double[] blockMeans = new double[0];
+        public int blockLength = 1;
+        public double blockSum;
+        public int blockFill;
+        /** Logged steps since the smoothed excess last peaked. */
+        public long loggedSincePeak;
+        /**
+         * Highest speed of progress back since the peak (fall per logged step over the distance left, lower
+         * confidence bound): a recovery that slows far below it has stopped.
+         */
+        public double maxSpeedLower;
         /**
          * Raw log-excess of the last logged steps (a ring indexed by loggedSinceConfirm): steady rises and
          * progress back are measured on it.
