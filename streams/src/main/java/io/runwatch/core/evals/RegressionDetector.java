@@ -52,7 +52,7 @@ final class RegressionDetector {
     /** Sampling errors a catastrophic accuracy drop must also exceed, so a tiny test set's fluke is not one. */
     static final double CATASTROPHIC_MIN_Z = 4;
     /** Noise units (the trajectory's full noise unit) a level must sit above chance to have skill to lose. */
-    static final double SKILL_MARGIN = 3;
+    static final double SKILL_MARGIN = 2;
 
     /** A test that passed at one checkpoint. */
     record Onset(int index, long onsetStep, Reference reference, NoiseEstimate noise, double unit, double z,
@@ -111,9 +111,10 @@ final class RegressionDetector {
         Reference reference = new Reference(level, t.recent.get(k - 1).step);
         double unit = noise.total() * Math.sqrt(1 + 1.0 / before);
         long step = t.recent.get(k).step;
-        // Only once the run has learned that much since its first checkpoint: an untrained model's perplexity
-        // jumps about in the first steps (Pythia 12B: ×55 at step 8, back by step 32) and says nothing.
-        boolean learned = !Double.isNaN(t.earliestScore) && level - t.oriented(t.earliestScore) >= catastrophicDrop;
+        // Only once the run has learned since its first checkpoint (perplexity down by √factor): an untrained
+        // model's perplexity jumps about in the first steps (Pythia 12B: ×55 at step 8, back by step 32).
+        boolean learned = !Double.isNaN(t.earliestScore)
+                && level - t.oriented(t.earliestScore) >= catastrophicDrop / 2;
         if (!Double.isNaN(catastrophicDrop) && drop >= catastrophicDrop && learned) {
             // Resolved once back within a quarter of the factor (×1.19 for ×2): a loss has no sampling error.
             return new Onset(k, step, reference, noise, Math.max(unit, catastrophicDrop / 4), drop, catastrophicDrop,
