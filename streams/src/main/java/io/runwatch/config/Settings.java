@@ -352,6 +352,40 @@ public final class Settings {
             100_000, "Checkpoints without an isolated drop after which a flaky benchmark is watched again: a format "
                     + "fix mid-run should not mute it for good, while boolq's swings, 20-50 checkpoints apart on "
                     + "OLMo-2, keep it classed.");
+    public static final Setting EVAL_NEVER_MUTE_Z = decimal("evals.never.mute.z", 10, 3, 1_000,
+            "A drop of this many sampling errors (binomial from n or the reported stderr, seed spread; never the "
+                    + "empirical swing) below the level of the checkpoints before it is ticketed whatever the noisy "
+                    + "or flaky class or an inflated empirical noise says, when it also lost "
+                    + "evals.never.mute.chance.share of the level's margin above chance. Sampling alone reaches 10 "
+                    + "sigma with odds of 1e-23; a format swing that large (boolq 0.80 -> 0.62 on OLMo-2 7B, 21 "
+                    + "sigma) is itself worth a human's look.");
+    public static final Setting EVAL_NEVER_MUTE_CHANCE_SHARE = decimal("evals.never.mute.chance.share", 0.25, 0, 1,
+            "The share of its margin above chance a never-muted drop must lose: on a large test set 10 sampling "
+                    + "errors can be a point of accuracy, which a class may mute; a quarter of what the model "
+                    + "learned above chance may not be.");
+    public static final Setting EVAL_CATASTROPHIC_FACTOR = decimal("evals.catastrophic.ppl.factor", 2.0, 1.01, 1e6,
+            "A perplexity that grows by this factor at one checkpoint over the level before it (a loss in nats by "
+                    + "ln of it, bits per byte by log2 of it: the same perplexity factor) is ticketed from the "
+                    + "second checkpoint on, before evals.regression.min.checkpoints and whatever the class: no "
+                    + "healthy run doubles its perplexity between checkpoints.");
+    public static final Setting EVAL_CATASTROPHIC_CHANCE_SHARE = decimal("evals.catastrophic.chance.share", 0.75,
+            0.1, 1, "An accuracy that loses this share of its margin above chance at one checkpoint (and at least "
+                    + "4 sampling errors) is ticketed from the second checkpoint on, whatever the class: three "
+                    + "quarters of the way back to chance is a broken checkpoint or eval, not a wobble.");
+    public static final Setting EVAL_UNSTABLE_RATIO = decimal("evals.unstable.ratio", 5, 1, 1_000,
+            "A benchmark whose checkpoint-to-checkpoint swing (the robust empirical spread) is this many times its "
+                    + "sampling error is said unstable (eval_noisy, reason unstable), once, naming its smoothest "
+                    + "sibling metric: the multiple-choice format oscillating while its cloze twin is smooth "
+                    + "(MMLU vs MMLU-cloze, arXiv 2406.10229). Binomial error explains a ratio near 1; 5 is far "
+                    + "beyond what a spread from 22 residuals reads by chance (about 1.6 at the 95th percentile).");
+    public static final Setting EVAL_TAIL_DOF = decimal("evals.noise.tail.dof", 0, 0, 1_000,
+            "Degrees of freedom of the Student-t the significance thresholds assume for a checkpoint's residual "
+                    + "(scaled so its robust sigma is the noise unit); 0 means Gaussian. Real residuals fit about "
+                    + "7 (OLMo-2 7B after its 10th checkpoint: 1.25 % beyond 3 sigma, 0.39 % beyond 4).");
+    public static final Setting EVAL_CO_DROP_BENCHMARKS = integer("evals.co.drop.benchmarks", 3, 2, 1_000,
+            "Benchmarks falling at least evals.moved.z at one checkpoint that raise one run-level eval_co_drop: "
+                    + "three benchmarks falling together is a training event, not an eval problem (two can share "
+                    + "a harness bug).");
 
     // ---- liveness ------------------------------------------------------------------------------------------
     public static final Setting STALL_FLOOR_S = decimal("liveness.stall.floor.s", 120, 1, 86_400,
@@ -576,7 +610,10 @@ public final class Settings {
                 bool(EVAL_CONFIRM), decimal(EVAL_RESOLVE_Z), decimal(EVAL_MOVED_Z),
                 integer(EVAL_NOISY_MIN_CHECKPOINTS), decimal(EVAL_NOISY_MAX_TAU), decimal(EVAL_NOISE_FLOOR),
                 integer(EVAL_FLAKY_EPISODES), integer(EVAL_FLAKY_RECOVERY_CHECKPOINTS),
-                integer(EVAL_FLAKY_CALM_CHECKPOINTS));
+                integer(EVAL_FLAKY_CALM_CHECKPOINTS), decimal(EVAL_NEVER_MUTE_Z),
+                decimal(EVAL_NEVER_MUTE_CHANCE_SHARE), decimal(EVAL_CATASTROPHIC_FACTOR),
+                decimal(EVAL_CATASTROPHIC_CHANCE_SHARE), decimal(EVAL_UNSTABLE_RATIO), decimal(EVAL_TAIL_DOF),
+                integer(EVAL_CO_DROP_BENCHMARKS));
     }
 
     public LivenessSettings liveness() {

@@ -65,22 +65,37 @@ public final class EvalMonitor {
                 key -> new TrajectorySummary());
         rememberDrop(trajectory, summary, changed);
         addIfPresent(alerts, noisy.update(trajectory, point));
+        summary.metric = trajectory.metric;
+        summary.swingRatio = noisy.swingRatio(trajectory);
+        addIfPresent(alerts, noisy.unstable(run, trajectory, point, summary.swingRatio));
         if (trajectory.openRegressionId != null) {
             resolveIfRecovered(run, trajectory, point, alerts);
-        } else if (!trajectory.noisy) {
-            RegressionDetector.Onset onset = regressions.findOnset(trajectory, changed);
-            if (onset != null && onset.hadSkill()) {
-                if (flaky.mayTicket(run, trajectory, point, onset.onsetStep())) {
-                    alerts.add(regressions.open(run, trajectory, onset, point));
-                    resolveIfRecovered(run, trajectory, point, alerts);
-                }
-            } else if (onset != null && isImbalancedClassification(trajectory)) {
+        } else {
+            RegressionDetector.Onset onset = trajectory.noisy ? null : regressions.findOnset(trajectory, changed);
+            boolean opened = false;
+            if (onset != null && onset.hadSkill() && flaky.mayTicket(run, trajectory, point, onset.onsetStep())) {
+                opened = open(run, trajectory, onset, point, alerts);
+            }
+            // Whatever the class, the swing or the checkpoint count says: a gross drop is a ticket.
+            if (!opened) {
+                RegressionDetector.Onset gross = regressions.findGrossDrop(trajectory, changed);
+                opened = gross != null && open(run, trajectory, gross, point, alerts);
+            }
+            if (!opened && onset != null && !onset.hadSkill() && isImbalancedClassification(trajectory)
+                    && !noisy.wellAboveChance(trajectory, onset)) {
                 addIfPresent(alerts, noisy.binaryFlip(trajectory, point, onset));
             }
         }
         addIfPresent(alerts, flaky.endIfCalm(run, trajectory, point));
         summarise(trajectory, summary, point);
         return outcome(run, trajectory, alerts);
+    }
+
+    private boolean open(EvalRunState run, TrajectoryState t, RegressionDetector.Onset onset, EvalPoint point,
+                         List<Alert> alerts) {
+        alerts.add(regressions.open(run, t, onset, point));
+        resolveIfRecovered(run, t, point, alerts);
+        return true;
     }
 
     /** Resolves the open episode if the score is back; a resolved episode may make the trajectory flaky. */

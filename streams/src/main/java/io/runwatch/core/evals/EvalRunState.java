@@ -43,7 +43,10 @@ public final class EvalRunState {
 
     public static final class TrajectorySummary {
         public String benchmark;
+        public String metric;
         public String capability;
+        /** Empirical swing / sampling error of the newest checkpoints; NaN while unknown (or no sampling error). */
+        public double swingRatio = Double.NaN;
         /** (level − chance) / (1 − chance) of the newest checkpoints; NaN for losses and perplexities. */
         public double normalisedScore = Double.NaN;
         /** Steps of the last few checkpoints that fell at least {@code movedZ} noise units, oldest first. */

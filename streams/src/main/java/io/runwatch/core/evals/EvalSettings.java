@@ -23,13 +23,27 @@ package io.runwatch.core.evals;
  *                               (0: never)
  * @param flakyRecoveryCheckpoints an episode recovered within this many checkpoints counts as a swing
  * @param flakyCalmCheckpoints   checkpoints without an isolated drop after which the flaky class ends
+ * @param neverMuteZ             a drop at least this many sampling errors (binomial, seed) below the level
+ *                               before it ...
+ * @param neverMuteChanceShare   ... that also lost at least this share of the level's margin above chance is
+ *                               ticketed whatever class (noisy, flaky) or empirical noise says
+ * @param catastrophicFactor     a perplexity that grows by this factor at one checkpoint (a loss by its log,
+ *                               bits per byte by its log2) is ticketed from the second checkpoint on
+ * @param catastrophicChanceShare an accuracy that loses this share of its margin above chance at one
+ *                               checkpoint is ticketed from the second checkpoint on
+ * @param unstableRatio          empirical swing / sampling error above which a benchmark is said unstable
+ * @param tailDof                degrees of freedom of the Student-t noise the thresholds assume (0: Gaussian)
+ * @param coDropBenchmarks       benchmarks falling at one checkpoint that make a run-level eval_co_drop
  */
 public record EvalSettings(int kendallWindow, int retainedCheckpoints, int levelCheckpoints,
                            int lookbackCheckpoints, int noiseWindow, int empiricalNoiseWindow,
                            double empiricalNoiseHalfLife, int minCheckpoints, double alpha,
                            boolean confirmWithNext, double resolveZ, double movedZ, int noisyMinCheckpoints,
                            double noisyMaxTau, double relativeNoiseFloor, int flakyEpisodes,
-                           int flakyRecoveryCheckpoints, int flakyCalmCheckpoints) {
+                           int flakyRecoveryCheckpoints, int flakyCalmCheckpoints, double neverMuteZ,
+                           double neverMuteChanceShare, double catastrophicFactor,
+                           double catastrophicChanceShare, double unstableRatio, double tailDof,
+                           int coDropBenchmarks) {
 
     public EvalSettings {
         if (lookbackCheckpoints < levelCheckpoints) {
@@ -43,6 +57,7 @@ public record EvalSettings(int kendallWindow, int retainedCheckpoints, int level
 
     /** The catalogue's defaults, for unit tests (the core cannot read config); pinned by CoreDefaultsTest. */
     public static EvalSettings defaults() {
-        return new EvalSettings(10, 32, 4, 24, 12, 24, 24, 6, 0.01, true, 1.0, 2.0, 8, 0.3, 0.002, 3, 4, 100);
+        return new EvalSettings(10, 32, 4, 24, 12, 24, 24, 6, 0.01, true, 1.0, 2.0, 8, 0.3, 0.002, 3, 4, 100,
+                10, 0.25, 2.0, 0.75, 5, 0, 3);
     }
 }

@@ -45,6 +45,15 @@ final class RegressionDetector {
      */
     static final int HINDSIGHT_SPANS = 4;
 
+    /** The test of a checkpoint that lost most of its skill or doubled its perplexity: never muted, from checkpoint 2. */
+    static final String CATASTROPHIC = "catastrophic";
+    /** The test of a drop far beyond the sampling error and chance: never muted by a class or swing. */
+    static final String LARGE_DROP = "large_drop";
+    /** Sampling errors a catastrophic accuracy drop must also exceed, so a tiny test set's fluke is not one. */
+    static final double CATASTROPHIC_MIN_Z = 4;
+    /** Noise units (the trajectory's full noise unit) a level must sit above chance to have skill to lose. */
+    static final double SKILL_MARGIN = 2;
+
     /** A test that passed at one checkpoint. */
     record Onset(int index, long onsetStep, Reference reference, NoiseEstimate noise, double unit, double z,
                  double threshold, String kind, Long confirmedByStep, boolean hadSkill) {
@@ -56,6 +65,95 @@ final class RegressionDetector {
         boolean isAgainstExpectation() {
             return "single".equals(kind) || "confirmed".equals(kind) || HINDSIGHT.equals(kind);
         }
+
+        /** Whether a class (noisy, flaky) or the minimum checkpoint count may hold this onset back: never for gross drops. */
+        boolean isGross() {
+            return CATASTROPHIC.equals(kind) || LARGE_DROP.equals(kind);
+        }
+    }
+
+    /**
+     * The first checkpoint from {@code firstChanged} on that fell grossly below the level of the (up to
+     * {@code levelCheckpoints}) checkpoints right before it, or null. Gross means catastrophic on the score's own
+     * scale (perplexity × {@code catastrophicFactor}, an accuracy losing {@code catastrophicChanceShare} of its
+     * margin above chance) or large against both the sampling error and chance ({@code neverMuteZ},
+     * {@code neverMuteChanceShare}). Measured against the sampling error only (binomial, seed), never the
+     * empirical spread, so a benchmark that swings every checkpoint cannot talk such a drop away; tested from
+     * the second checkpoint on.
+     */
+    Onset findGrossDrop(TrajectoryState t, int firstChanged) {
+        for (int k = Math.max(1, firstChanged); k < t.recent.size(); k++) {
+            if (t.recent.get(k).step <= t.lastEpisodeEndStep) {
+                continue;
+            }
+            Onset onset = grossDropAt(t, k);
+            if (onset != null) {
+                return onset;
+            }
+        }
+        return null;
+    }
+
+    private Onset grossDropAt(TrajectoryState t, int k) {
+        int before = Math.min(settings.levelCheckpoints(), k);
+        double catastrophicDrop = catastrophicDrop(t);
+        // A loss falling fast has left its own level behind: measured from the previous checkpoint when that is
+        // better (its noise is nothing against a factor of 2); accuracies from the level, which noise moves less.
+        double level = Double.isNaN(catastrophicDrop) ? analysis.level(t, k - before, k - 1)
+                : Math.max(analysis.level(t, k - before, k - 1), t.orientedMean(k - 1));
+        double drop = level - t.orientedMean(k);
+        if (!(drop > 0)) {
+            return null;
+        }
+        NoiseEstimate noise = analysis.noise(t, k, seedsAt(t, k));
+        double sampling = Math.max(noise.binomial(), noise.seed()) * Math.sqrt(1 + 1.0 / before);
+        double z = sampling > 0 ? drop / sampling : Double.NaN;
+        Reference reference = new Reference(level, t.recent.get(k - 1).step);
+        double unit = noise.total() * Math.sqrt(1 + 1.0 / before);
+        long step = t.recent.get(k).step;
+        // Only once the run has learned since its first checkpoint (perplexity down by √factor): an untrained
+        // model's perplexity jumps about in the first steps (Pythia 12B: ×55 at step 8, back by step 32).
+        boolean learned = !Double.isNaN(t.earliestScore)
+                && level - t.oriented(t.earliestScore) >= catastrophicDrop / 2;
+        if (!Double.isNaN(catastrophicDrop) && drop >= catastrophicDrop && learned) {
+            // Resolved once back within a quarter of the factor (×1.19 for ×2): a loss has no sampling error.
+            return new Onset(k, step, reference, noise, Math.max(unit, catastrophicDrop / 4), drop, catastrophicDrop,
+                    CATASTROPHIC, null, true);
+        }
+        ChanceLevel chance = TrajectoryAnalysis.chance(t);
+        // Above chance by more than the trajectory's own swing (empirical noise included): a benchmark swinging
+        // around chance has no skill to lose, however many sampling errors its swings are.
+        double margin = chance == null ? Double.NaN : level - chance.high();
+        boolean hadSkill = chance == null || margin >= SKILL_MARGIN * noise.total() && margin >= CATASTROPHIC_MIN_Z * sampling;
+        if (chance != null && hadSkill && z >= CATASTROPHIC_MIN_Z
+                && drop >= settings.catastrophicChanceShare() * margin) {
+            return new Onset(k, step, reference, noise, unit, z, CATASTROPHIC_MIN_Z, CATASTROPHIC, null, true);
+        }
+        boolean againstChance = chance == null || (hadSkill && drop >= settings.neverMuteChanceShare() * margin);
+        if (z >= settings.neverMuteZ() && againstChance) {
+            return new Onset(k, step, reference, noise, unit, z, settings.neverMuteZ(), LARGE_DROP, null, true);
+        }
+        return null;
+    }
+
+    /**
+     * The oriented drop that is catastrophic on a loss-like metric's own scale: perplexity × factor is
+     * ln(factor) of log-perplexity and of a loss in nats, log2(factor) of bits per byte; NaN for other metrics
+     * (accuracies are judged against chance).
+     */
+    private double catastrophicDrop(TrajectoryState t) {
+        if (t.higherIsBetter || t.metric == null) {
+            return Double.NaN;
+        }
+        String metric = t.metric.toLowerCase(Locale.ROOT);
+        double nats = Math.log(settings.catastrophicFactor());
+        if (t.logScale) {
+            return nats;
+        }
+        if (metric.contains("bpb") || metric.contains("bits")) {
+            return nats / Math.log(2);
+        }
+        return metric.contains("loss") || metric.contains("ce") || metric.contains("nll") ? nats : Double.NaN;
     }
 
     /** How far checkpoint {@code index} sits below what its trend expected, in noise units; NaN if untested. */
@@ -89,8 +187,8 @@ final class RegressionDetector {
 
     private Onset testAt(TrajectoryState t, int k) {
         long m = t.checkpointsSeen;
-        double single = settings.confirmWithNext() ? Significance.singleCheckpointZ(settings.alpha(), m)
-                : Significance.upperQuantile(settings.alpha() / Math.max(1, m));
+        double single = settings.confirmWithNext() ? Significance.singleCheckpointZ(settings.alpha(), m, settings.tailDof())
+                : Significance.upperQuantile(settings.alpha() / Math.max(1, m), settings.tailDof());
         Reference reference = analysis.reference(t, k);
         NoiseEstimate noise = analysis.noise(t, k, seedsAt(t, k));
         Expectation expected = analysis.expectation(t, k, noise.total());
@@ -139,7 +237,7 @@ final class RegressionDetector {
      * checkpoints before and the two after them, or null. Every length is a test of its own in the budget.
      */
     private Onset dipInHindsight(TrajectoryState t, int k, long checkpoints, NoiseEstimate noise, boolean hadSkill) {
-        double threshold = Significance.singleCheckpointZ(settings.alpha(), checkpoints * HINDSIGHT_SPANS);
+        double threshold = Significance.singleCheckpointZ(settings.alpha(), checkpoints * HINDSIGHT_SPANS, settings.tailDof());
         for (int length = 1; length <= HINDSIGHT_SPANS; length++) {
             Expectation line = analysis.bracketed(t, k, length);
             if (line == null) {
@@ -164,7 +262,7 @@ final class RegressionDetector {
     private double againstBestLevelZ(long checkpoints, int endExclusive) {
         int searched = Math.min(endExclusive, settings.lookbackCheckpoints());
         long levels = Math.max(1, searched / settings.levelCheckpoints());
-        return Significance.singleCheckpointZ(settings.alpha(), Math.max(1, checkpoints) * levels);
+        return Significance.singleCheckpointZ(settings.alpha(), Math.max(1, checkpoints) * levels, settings.tailDof());
     }
 
     /**
@@ -361,6 +459,9 @@ final class RegressionDetector {
 
     private static String summary(TrajectoryState t, Onset onset, double reference, double score,
                                   int movedTrajectories, int otherBenchmarks, int othersEvaluated) {
+        if (onset.isGross()) {
+            return grossSummary(t, onset, reference, score, otherBenchmarks);
+        }
         String what = onset.isLevelDecline()
                 ? String.format(Locale.ROOT, "has declined since step %d: its level is %s against %s at step %d",
                         onset.onsetStep(), fmt(score), fmt(reference), onset.reference().step())
@@ -385,6 +486,28 @@ final class RegressionDetector {
         return String.format(Locale.ROOT, "%s %s of run %s %s, %.1f noise units (beyond the %.1f a %d-checkpoint "
                         + "trajectory allows); %s",
                 t.benchmark, t.metric, t.run, what, onset.z(), onset.threshold(), t.checkpointsSeen, where);
+    }
+
+    private static String grossSummary(TrajectoryState t, Onset onset, double reference, double score,
+                                       int otherBenchmarks) {
+        String how = CATASTROPHIC.equals(onset.kind()) && !t.higherIsBetter
+                ? String.format(Locale.ROOT, "a %.1f-fold perplexity", Math.exp(onset.z() * (t.metric != null
+                        && (t.metric.toLowerCase(Locale.ROOT).contains("bpb")
+                        || t.metric.toLowerCase(Locale.ROOT).contains("bits")) ? Math.log(2) : 1)))
+                : String.format(Locale.ROOT, "%.0f sampling errors", onset.z());
+        ChanceLevel chance = TrajectoryAnalysis.chance(t);
+        String chancePart = chance == null || !t.higherIsBetter ? "" : String.format(Locale.ROOT,
+                ", %.0f%% of its margin above chance (%s)", 100 * (reference - score) / (reference - chance.high()),
+                fmt(chance.high()));
+        String where = otherBenchmarks >= 2
+                ? String.format(Locale.ROOT, " %d other benchmarks fell at the same checkpoint: check the loss "
+                        + "around step %d.", otherBenchmarks, onset.onsetStep())
+                : " Check the checkpoint and this benchmark's eval job.";
+        return String.format(Locale.ROOT, "%s %s of run %s fell to %s at step %d from a level of %s at step %d: "
+                        + "%s%s. A drop this large is reported whatever class or noise estimate the benchmark "
+                        + "has (%s).%s",
+                t.benchmark, t.metric, t.run, fmt(score), onset.onsetStep(), fmt(reference),
+                onset.reference().step(), how, chancePart, onset.kind(), where);
     }
 
     static String fmt(double value) {

@@ -17,6 +17,101 @@ final class Significance {
         return upperQuantile(alpha / (2.0 * Math.max(1, checkpoints)));
     }
 
+    /**
+     * The same for a heavy-tailed residual: Student-t with {@code dof} degrees of freedom, scaled so that its
+     * robust sigma (1.4826 × MAD) is one noise unit, as the empirical noise is measured; Gaussian when dof ≤ 0.
+     */
+    static double singleCheckpointZ(double alpha, long checkpoints, double dof) {
+        return upperQuantile(alpha / (2.0 * Math.max(1, checkpoints)), dof);
+    }
+
+    private static final Map<Long, Double> T_QUANTILES = new ConcurrentHashMap<>();
+
+    /** z with P(Z > z) = tail for the robust-sigma-scaled Student-t of {@code dof}; Gaussian when dof ≤ 0. */
+    static double upperQuantile(double tail, double dof) {
+        if (dof <= 0) {
+            return upperQuantile(tail);
+        }
+        long key = Double.doubleToLongBits(tail) * 31 + Double.doubleToLongBits(dof);
+        return T_QUANTILES.computeIfAbsent(key, k -> studentTQuantile(tail, dof) / (1.4826 * studentTQuantile(0.25, dof)));
+    }
+
+    /** t with P(T > t) = tail for Student's t of {@code dof}, by bisection on {@link #studentTTail}. */
+    static double studentTQuantile(double tail, double dof) {
+        double low = 0;
+        double high = 1;
+        while (studentTTail(high, dof) > tail) {
+            high *= 2;
+        }
+        for (int i = 0; i < 100; i++) {
+            double mid = (low + high) / 2;
+            if (studentTTail(mid, dof) > tail) {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
+        return (low + high) / 2;
+    }
+
+    /** P(T > t), t ≥ 0: half the regularised incomplete beta I_{ν/(ν+t²)}(ν/2, 1/2). */
+    static double studentTTail(double t, double dof) {
+        return 0.5 * regularizedBeta(dof / (dof + t * t), dof / 2, 0.5);
+    }
+
+    /** I_x(a, b) by Lentz's continued fraction (Numerical Recipes' betai). */
+    private static double regularizedBeta(double x, double a, double b) {
+        if (x <= 0) {
+            return 0;
+        }
+        if (x >= 1) {
+            return 1;
+        }
+        double front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x));
+        if (x < (a + 1) / (a + b + 2)) {
+            return front * betaFraction(x, a, b) / a;
+        }
+        return 1 - front * betaFraction(1 - x, b, a) / b;
+    }
+
+    private static double betaFraction(double x, double a, double b) {
+        double tiny = 1e-300;
+        double c = 1;
+        double d = 1 - (a + b) * x / (a + 1);
+        d = 1 / (Math.abs(d) < tiny ? tiny : d);
+        double h = d;
+        for (int m = 1; m <= 300; m++) {
+            int m2 = 2 * m;
+            double aa = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
+            d = 1 / (Math.abs(1 + aa * d) < tiny ? tiny : 1 + aa * d);
+            c = Math.abs(1 + aa / c) < tiny ? tiny : 1 + aa / c;
+            h *= d * c;
+            aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
+            d = 1 / (Math.abs(1 + aa * d) < tiny ? tiny : 1 + aa * d);
+            c = Math.abs(1 + aa / c) < tiny ? tiny : 1 + aa / c;
+            double delta = d * c;
+            h *= delta;
+            if (Math.abs(delta - 1) < 1e-12) {
+                break;
+            }
+        }
+        return h;
+    }
+
+    /** Lanczos approximation of ln Γ(x), x > 0. */
+    private static double logGamma(double x) {
+        double[] g = {76.18009172947146, -86.50532032941677, 24.01409824083091, -1.231739572450155,
+            0.1208650973866179e-2, -0.5395239384953e-5};
+        double y = x;
+        double tmp = x + 5.5;
+        tmp -= (x + 0.5) * Math.log(tmp);
+        double series = 1.000000000190015;
+        for (double coefficient : g) {
+            series += coefficient / ++y;
+        }
+        return -tmp + Math.log(2.5066282746310005 * series / x);
+    }
+
     /** Correlations are rounded up to this grid, so thresholds can be cached and stay on the safe side. */
     private static final double CORRELATION_STEP = 0.05;
     private static final Map<Long, Double> PAIR_THRESHOLDS = new ConcurrentHashMap<>();

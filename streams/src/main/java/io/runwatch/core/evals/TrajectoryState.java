@@ -55,6 +55,8 @@ public final class TrajectoryState {
     /** Id of the one eval_noisy alert of this trajectory, once sent. */
     public String noisyAlertId;
     public boolean noisyAlertResolved;
+    /** Id of the one eval_noisy record with reason unstable, once sent (it does not mute regressions). */
+    public String unstableAlertId;
 
     /** One evaluated checkpoint: its score per seed (one entry for single-seed runs). */
     public static final class Checkpoint {

@@ -250,6 +250,111 @@ class EvalMonitorTest {
     }
 
     @Test
+    void aPerplexityThatTriplesAtTheSecondCheckpointAfterLearningIsTicketedAtOnce() {
+        Run run = new Run();
+        // learned from 40 to 12, then triples at one checkpoint and comes back: before min.checkpoints (6)
+        double[] ppl = {40, 12, 36, 12.5};
+        for (int i = 0; i < ppl.length; i++) {
+            run.feed(new EvalPoint("r1", (i + 1) * 1000L, "lambada", "ppl", ppl[i], null, null, null, null, null,
+                    i, false));
+        }
+
+        List<Alert> regressions = run.of(AlertType.eval_regression);
+        assertThat(regressions).extracting(Alert::state).containsExactly(AlertState.firing, AlertState.resolved);
+        assertThat(regressions.get(0).step()).isEqualTo(3_000L);
+        assertThat(regressions.get(0).details().get("test")).isEqualTo("catastrophic");
+        assertThat(regressions.get(0).summary()).contains("3.0-fold perplexity");
+    }
+
+    @Test
+    void anUntrainedModelsEarlyPerplexityJumpIsNotCatastrophic() {
+        Run run = new Run();
+        double[] ppl = {1.2e7, 1.2e7, 6e8, 9e7, 9e6}; // Pythia 12B lambada, steps 0-32: nothing learned yet
+        for (int i = 0; i < ppl.length; i++) {
+            run.feed(new EvalPoint("r1", i * 1000L, "lambada", "ppl", ppl[i], null, null, null, null, null, i,
+                    false));
+        }
+
+        assertThat(run.of(AlertType.eval_regression)).isEmpty();
+    }
+
+    @Test
+    void anAccuracyFallingMostOfTheWayToChanceIsTicketedFromTheSecondCheckpoint() {
+        Run run = new Run();
+        run.feed(acc("arc_easy", 1000, 0.70));
+        run.feed(acc("arc_easy", 2000, 0.34)); // chance 0.25: 80 % of the margin lost
+
+        assertThat(run.of(AlertType.eval_regression)).hasSize(1);
+        assertThat(run.of(AlertType.eval_regression).get(0).details().get("test")).isEqualTo("catastrophic");
+    }
+
+    @Test
+    void aSmallEarlyDipIsNotCatastrophic() {
+        Run run = new Run();
+        run.feed(acc("arc_easy", 1000, 0.70));
+        run.feed(acc("arc_easy", 2000, 0.67)); // 3 σ, 7 % of the margin
+
+        assertThat(run.of(AlertType.eval_regression)).isEmpty();
+    }
+
+    @Test
+    void aFormatThatSwingsFarBeyondItsSamplingErrorIsSaidUnstableOnceNamingItsSmoothSibling() {
+        Run run = new Run();
+        Random random = new Random(5);
+        for (int i = 0; i < 60; i++) {
+            long step = (i + 1) * 1000L;
+            // the cloze twin rises smoothly; the multiple-choice format swings ±8 sampling errors
+            run.feed(new EvalPoint("r1", step, "mmlu_stem", "acc_rc", 0.40 + 0.001 * i + random.nextGaussian() * SIGMA,
+                    null, ITEMS, null, null, null, step, true));
+            run.feed(new EvalPoint("r1", step, "mmlu_stem", "acc_mc", 0.45 + random.nextGaussian() * 8 * SIGMA,
+                    null, ITEMS, null, null, null, step, true));
+        }
+
+        List<Alert> unstable = run.of(AlertType.eval_noisy).stream()
+                .filter(a -> "unstable".equals(a.details().get("reason"))).toList();
+        assertThat(unstable).hasSize(1);
+        assertThat(unstable.get(0).metric()).isEqualTo("acc_mc");
+        assertThat(unstable.get(0).details().get("smoothestSibling")).isEqualTo("acc_rc");
+        assertThat(unstable.get(0).summary()).contains("sibling metric acc_rc");
+    }
+
+    @Test
+    void aBinaryTaskFallingFromWellAboveItsMajorityRateBackToItIsADrop() {
+        Run run = new Run();
+        Random random = new Random(3);
+        double sigma = Math.sqrt(0.8 * 0.2 / 3270);
+        for (int i = 0; i < 30; i++) {
+            double value = i == 25 ? 0.625 : 0.80 + random.nextGaussian() * sigma;
+            run.feed(new EvalPoint("r1", (i + 1) * 1000L, "boolq", "acc", value, null, 3270, null, null, null, i,
+                    true));
+        }
+
+        assertThat(run.of(AlertType.eval_regression)).isNotEmpty();
+        assertThat(run.of(AlertType.eval_regression).get(0).step()).isEqualTo(26_000L);
+        assertThat(run.of(AlertType.eval_noisy)).isEmpty();
+    }
+
+    @Test
+    void aNoisyClassLiftsWhenTheBenchmarkLaterRisesFarAboveChance() {
+        Run run = new Run();
+        Random random = new Random(4);
+        double sigma = Math.sqrt(0.25 * 0.75 / ITEMS);
+        for (int i = 0; i < 80; i++) { // at chance for 40 checkpoints, then a capability emerges
+            double truth = i < 40 ? 0.25 : Math.min(0.45, 0.25 + 0.01 * (i - 40));
+            run.feed(new EvalPoint("r1", (i + 1) * 1000L, "arc_challenge", "acc", truth + random.nextGaussian() * sigma,
+                    null, ITEMS, null, null, null, i, true));
+        }
+        TrajectoryState t = run.trajectories.get("arc_challenge:acc");
+
+        assertThat(run.of(AlertType.eval_noisy)).extracting(Alert::state)
+                .containsExactly(AlertState.firing, AlertState.resolved);
+        assertThat(t.noisy).isFalse();
+        // and once lifted, a fall back to chance is a drop again
+        run.feed(new EvalPoint("r1", 81_000L, "arc_challenge", "acc", 0.25, null, ITEMS, null, null, null, 81, true));
+        assertThat(run.of(AlertType.eval_regression)).isNotEmpty();
+    }
+
+    @Test
     void aBenchmarkStuckAtChanceIsClassedNoisyOnceAndNeverRegresses() {
         Run run = new Run();
         Random random = new Random(11);

@@ -27,15 +27,19 @@ class FlakyClassifierTest {
 
     /**
      * 120 checkpoints of four flat benchmarks, each checkpoint's results in name order (copa before the
-     * benchmarks it may fall with). copa falls alone by 12 σ for one checkpoint at each of {@code soloDrops};
-     * at {@code sharedDrop} every benchmark falls.
+     * benchmarks it may fall with). copa falls alone by {@code sigmas} σ for one checkpoint at each of
+     * {@code soloDrops}; at {@code sharedDrop} every benchmark falls.
      */
     private void replay(Set<Integer> soloDrops, int sharedDrop) {
+        replay(soloDrops, sharedDrop, 7);
+    }
+
+    private void replay(Set<Integer> soloDrops, int sharedDrop, double sigmas) {
         Random random = new Random(11);
         for (int i = 0; i < 120; i++) {
             for (String benchmark : BENCHMARKS) {
                 boolean falls = i == sharedDrop || (benchmark.equals("copa") && soloDrops.contains(i));
-                double value = 0.60 + random.nextGaussian() * SIGMA - (falls ? 12 * SIGMA : 0);
+                double value = 0.80 + random.nextGaussian() * SIGMA - (falls ? sigmas * SIGMA : 0);
                 EvalPoint p = new EvalPoint("r1", (i + 1) * 1000L, benchmark, "acc", value, null, ITEMS, null, null,
                         null, i * 10L, true);
                 alerts.addAll(monitor.onEval(run, trajectories.computeIfAbsent(p.trajectoryKey(),
@@ -77,6 +81,17 @@ class FlakyClassifierTest {
     }
 
     @Test
+    void aDropFarBeyondSamplingAndBackToChanceIsTicketedEvenOnAFlakyBenchmark() {
+        // 12 σ from 0.80 to 0.61: 12 sampling errors and 62 % of its margin above chance, so never muted
+        replay(Set.of(20, 35, 50, 65, 80), -1, 12);
+
+        assertThat(run.isFlaky("copa")).isTrue();
+        assertThat(copaTicketSteps()).containsExactly(21_000L, 36_000L, 51_000L, 66_000L, 81_000L);
+        assertThat(alerts).filteredOn(a -> a.type() == AlertType.eval_regression && a.isFiring()
+                && a.step() == 66_000L).extracting(a -> a.details().get("test")).containsExactly("large_drop");
+    }
+
+    @Test
     void aDropThatLastsKeepsTheBenchmarkWatched() {
         // copa's third drop holds for eight checkpoints: a real change, not a swing
         replay(Set.of(20, 35, 50, 51, 52, 53, 54, 55, 56, 57, 70), -1);
@@ -110,6 +125,7 @@ class FlakyClassifierTest {
                 s.lookbackCheckpoints(), s.noiseWindow(), s.empiricalNoiseWindow(), s.empiricalNoiseHalfLife(),
                 s.minCheckpoints(), s.alpha(), s.confirmWithNext(), s.resolveZ(), s.movedZ(),
                 s.noisyMinCheckpoints(), s.noisyMaxTau(), s.relativeNoiseFloor(), s.flakyEpisodes(),
-                s.flakyRecoveryCheckpoints(), calm);
+                s.flakyRecoveryCheckpoints(), calm, s.neverMuteZ(), s.neverMuteChanceShare(), s.catastrophicFactor(),
+                s.catastrophicChanceShare(), s.unstableRatio(), s.tailDof(), s.coDropBenchmarks());
     }
 }
