@@ -293,6 +293,22 @@ final class CachedStore<T> implements StateStore, CachedStateStore<String, T>, R
     }
 
     @Override
+    public <PS extends org.apache.kafka.common.serialization.Serializer<P>, P> KeyValueIterator<String, T> prefixScan(
+            P prefix, PS prefixKeySerializer) {
+        return inner.prefixScan(prefix, prefixKeySerializer); // the interface's default throws
+    }
+
+    @Override
+    public KeyValueIterator<String, T> reverseRange(String from, String to) {
+        return inner.reverseRange(from, to);
+    }
+
+    @Override
+    public KeyValueIterator<String, T> reverseAll() {
+        return inner.reverseAll();
+    }
+
+    @Override
     public long approximateNumEntries() {
         return inner.approximateNumEntries();
     }

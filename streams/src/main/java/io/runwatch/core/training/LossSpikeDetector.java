@@ -239,7 +239,10 @@ final class LossSpikeDetector {
         boolean newPeak = episode.smoothedExcess > episode.peakSmoothedExcess;
         episode.peakSmoothedExcess = Math.max(episode.peakSmoothedExcess, episode.smoothedExcess);
         episode.peakLoss = Math.max(episode.peakLoss, Math.exp(logLoss));
-        addToBlocks(episode, excess, newPeak);
+        // A new peak restarts the progress measurement only while a benign spike could still be rising; later, a
+        // new high is itself the absence of progress (a slow climb would otherwise reset the blocks forever).
+        long ageNow = episode.loggedSinceConfirm + episode.confirmDelay;
+        addToBlocks(episode, excess, newPeak && ageNow < settings.spikeMaxRiseSteps() + RISE_WINDOW / 2);
         episode.calmPoints = episode.smoothedExcess <= RECOVERED_Z * episode.baseSigma ? episode.calmPoints + 1 : 0;
         if (episode.calmPoints >= RECOVERED_POINTS) {
             resolveEpisode(state, episode, point, logLoss, out);
