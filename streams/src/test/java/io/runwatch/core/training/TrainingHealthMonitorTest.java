@@ -176,6 +176,22 @@ class TrainingHealthMonitorTest {
         }
 
         /**
+         * A jump of 80 % that stays and keeps creeping up (0.1 % of log-loss per step): every few steps sets a new
+         * high, which must not restart the progress measurement once the longest benign rise is over, or it never
+         * pages (the end-to-end divergence run did exactly this).
+         */
+        @Test
+        void jumpThatStaysAndCreepsUpPages() {
+            double[] loss = curve(800, 1, 0.01, 7);
+            for (int i = 500; i < loss.length; i++) {
+                loss[i] += Math.log(1.8) + 0.001 * (i - 500);
+            }
+            Driver d = new Driver().feed(loss, 1, 200);
+            assertThat(d.firing(AlertType.divergence)).singleElement()
+                    .satisfies(a -> assertThat(a.detectedAtStep()).isLessThanOrEqualTo(501 + 100));
+        }
+
+        /**
          * Benign spikes that rise over several steps, stay up a while and come back slowly, in heavy-tailed
          * noise with outliers on the way down: the steady-rise rule must not mistake them for divergence.
          */
