@@ -32,6 +32,10 @@ import java.util.Set;
 public final class IndependentLabelEvaluation {
     /** A drop alert may name an onset this many checkpoints before the labelled drop (level tests look back). */
     static final int EARLY_CHECKPOINTS = 2;
+    /** {@code -Devaluate.labels=true} prints every label and whether runwatch found it (for reading the data). */
+    private static final boolean PRINT_LABELS = Boolean.getBoolean("evaluate.labels");
+    /** A trajectory whose held-out spread is this many binomial errors swings beyond sampling error. */
+    static final double SWINGING_RATIO = 3;
     static final String RUNWATCH = "runwatch";
     static final String BASELINE = "baseline";
     /** Sources in table order, by run-name prefix. */
@@ -66,7 +70,8 @@ public final class IndependentLabelEvaluation {
 
     /** The whole score: tallies by source ("all" included) → labelling → detector name. */
     record Score(Map<String, Map<Labelling, Map<String, Tally>>> tallies, int alerts, int alertsWithinBinomial,
-                 int alertsJudgedBinomially, List<String> biggestMissed, List<String> withinBinomialExamples) {
+                 int alertsJudgedBinomially, List<String> biggestMissed, List<String> withinBinomialExamples,
+                 List<Double> noiseRatios, int binomialLabelsOnSwinging) {
         Tally tally(String source, Labelling labelling, String detector) {
             return tallies.get(source).get(labelling).get(detector);
         }
@@ -127,6 +132,8 @@ public final class IndependentLabelEvaluation {
         List<String> missed = new ArrayList<>();
         List<String> withinExamples = new ArrayList<>();
         List<double[]> missedOrder = new ArrayList<>();
+        List<Double> ratios = new ArrayList<>();
+        int binomialLabelsOnSwinging = 0;
         for (var e : trajectories.entrySet()) {
             Trajectory t = e.getValue();
             String source = sourceOf(t.run());
@@ -140,6 +147,11 @@ public final class IndependentLabelEvaluation {
             judged.put(Labelling.BINOMIAL, byBinomial);
             sets.put(Labelling.HELD_OUT, heldOut);
             judged.put(Labelling.HELD_OUT, byHeldOut);
+            double ratio = IndependentLabeller.heldOutOverBinomial(t);
+            if (!Double.isNaN(ratio)) {
+                ratios.add(ratio);
+            }
+            binomialLabelsOnSwinging += ratio >= SWINGING_RATIO ? binomial.size() : 0;
             sets.put(Labelling.BOTH, binomial.stream().filter(b -> heldOut.stream().anyMatch(b::overlaps)).toList());
             judged.put(Labelling.BOTH, byBinomial && byHeldOut);
             for (var detector : onsets.entrySet()) {
@@ -162,6 +174,14 @@ public final class IndependentLabelEvaluation {
                         }
                         tally.unmatched += (int) alertIndexes.stream()
                                 .filter(a -> sets.get(l).stream().noneMatch(label -> matches(a, label))).count();
+                    }
+                    if (PRINT_LABELS && l != Labelling.BOTH && detector.getKey().equals(ours)) {
+                        for (Label label : sets.get(l)) {
+                            System.out.printf(Locale.ROOT, "label %s %s %s %s %d-%d %.1f found=%b alerts=%s%n", l,
+                                    t.run(), t.key(), label.kind(), label.fromStep(), label.toStep(), label.sigmas(),
+                                    alertIndexes.stream().anyMatch(a -> matches(a, label)),
+                                    detector.getValue().getOrDefault(e.getKey(), List.of()));
+                        }
                     }
                     if (l == Labelling.BOTH && detector.getKey().equals(ours)) {
                         for (Label label : sets.get(l)) {
@@ -194,7 +214,9 @@ public final class IndependentLabelEvaluation {
         }
         missedOrder.sort(Comparator.comparingDouble((double[] d) -> -d[0]));
         List<String> biggestMissed = missedOrder.stream().limit(8).map(d -> missed.get((int) d[1])).toList();
-        return new Score(tallies, alerts, withinBinomial, judgedBinomially, biggestMissed, withinExamples);
+        ratios.sort(null);
+        return new Score(tallies, alerts, withinBinomial, judgedBinomially, biggestMissed, withinExamples, ratios,
+                binomialLabelsOnSwinging);
     }
 
     /** An alert at checkpoint {@code a} names {@code label} when its onset lies in it or just before. */
@@ -274,6 +296,17 @@ public final class IndependentLabelEvaluation {
                 score.alertsJudgedBinomially(), score.alerts(),
                 score.withinBinomialExamples().isEmpty() ? "." : ", e.g. "
                         + String.join("; ", score.withinBinomialExamples()) + "."));
+        List<Double> r = score.noiseRatios();
+        if (!r.isEmpty()) {
+            int binomialLabels = score.tallies().get("all").get(Labelling.BINOMIAL).get(ours).labelCount();
+            notes.add(String.format(Locale.ROOT, "Held-out σ over binomial σ, per trajectory judged by both (%d): "
+                            + "median %.2f, quartiles %.2f / %.2f; %d trajectories below 0.7 (consecutive "
+                            + "checkpoints scored on the same items agree more than independent samples), %d at "
+                            + "≥ %.0f (swinging beyond sampling error), and %d of the %d binomial labels lie on "
+                            + "those.", r.size(), quantile(r, 0.5), quantile(r, 0.25), quantile(r, 0.75),
+                    r.stream().filter(x -> x < 0.7).count(), r.stream().filter(x -> x >= SWINGING_RATIO).count(),
+                    SWINGING_RATIO, score.binomialLabelsOnSwinging(), binomialLabels));
+        }
         if (!score.biggestMissed().isEmpty()) {
             notes.add("Largest drops both labellers label that runwatch misses: "
                     + String.join("; ", score.biggestMissed()) + ".");
@@ -284,6 +317,10 @@ public final class IndependentLabelEvaluation {
                         "runwatch: found single / persistent / decline", "runwatch: alerts matching no label (per run)",
                         "baseline: found", "baseline: alerts matching no label (per run)"),
                 rows, notes);
+    }
+
+    private static double quantile(List<Double> sorted, double q) {
+        return sorted.get((int) Math.round(q * (sorted.size() - 1)));
     }
 
     private static String name(Labelling l) {

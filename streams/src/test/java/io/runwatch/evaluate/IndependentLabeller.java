@@ -194,6 +194,23 @@ public final class IndependentLabeller {
         return sigmas == null ? List.of() : label(t, sigmas);
     }
 
+    /**
+     * The held-out σ over the binomial error (median over the trajectory's checkpoints), NaN where either is
+     * missing: ≫ 1 where a benchmark swings beyond sampling error, < 1 where consecutive checkpoints, scored on
+     * the same items, agree more than independent samples would.
+     */
+    static double heldOutOverBinomial(Trajectory t) {
+        double[] heldOut = heldOutSigmas(t);
+        if (heldOut == null || !t.hasBinomialError()) {
+            return Double.NaN;
+        }
+        double[] ratios = new double[t.size()];
+        for (int i = 0; i < ratios.length; i++) {
+            ratios[i] = heldOut[i] / t.binomialSigmas()[i];
+        }
+        return median(ratios);
+    }
+
     /** Whether {@code model} can judge {@code t} at all. */
     public static boolean applies(Trajectory t, NoiseModel model) {
         return model == NoiseModel.BINOMIAL ? t.hasBinomialError() : heldOutSigmas(t) != null;
@@ -209,7 +226,7 @@ public final class IndependentLabeller {
             double level = mean(y, from, i);
             double levelVariance = meanVariance(sigmas, from, i);
             double z = (level - y[i]) / Math.sqrt(sigmas[i] * sigmas[i] + levelVariance);
-            if (z >= DROP_SIGMAS && aboveChance(t, level, sigmas[i])) {
+            if (z >= DROP_SIGMAS && aboveChance(t, i, level, sigmas[i])) {
                 boolean persists = i + 1 < y.length && below(level, levelVariance, y[i + 1], sigmas[i + 1]);
                 if (persists || z >= ALONE_SIGMAS) {
                     int end = i;
@@ -229,16 +246,21 @@ public final class IndependentLabeller {
         return labels;
     }
 
-    /** Slow declines that no drop label already covers. */
+    /**
+     * Slow declines that no drop label already covers. One label per decline: it lasts while the window ending
+     * at each later checkpoint stays ≥ {@link #CONFIRM_SIGMAS} below the best level, and the next decline is
+     * measured from a best level after it.
+     */
     private static List<Label> declines(Trajectory t, double[] sigmas, List<Label> drops) {
         double[] y = t.scores();
         int w = DECLINE_WINDOW;
         List<Label> out = new ArrayList<>();
+        int searchFrom = 0;
         int end = 2 * w - 1;
         while (end < y.length) {
             int best = -1;
             double bestMean = Double.NEGATIVE_INFINITY;
-            for (int b = w - 1; b <= end - w; b++) {
+            for (int b = searchFrom + w - 1; b <= end - w; b++) {
                 double m = mean(y, b - w + 1, b + 1);
                 if (m > bestMean) {
                     bestMean = m;
@@ -246,31 +268,48 @@ public final class IndependentLabeller {
                 }
             }
             double bestVariance = meanVariance(sigmas, best - w + 1, best + 1);
-            double windowMean = mean(y, end - w + 1, end + 1);
-            double z = (bestMean - windowMean) / Math.sqrt(bestVariance + meanVariance(sigmas, end - w + 1, end + 1));
             int nextEnd = Math.min(y.length, end + 1 + w);
-            if (z >= DROP_SIGMAS && nextEnd - (end + 1) >= 2 && aboveChance(t, bestMean, sigmas[best])) {
-                double nextMean = mean(y, end + 1, nextEnd);
-                double nextZ = (bestMean - nextMean) / Math.sqrt(bestVariance + meanVariance(sigmas, end + 1, nextEnd));
-                Label decline = new Label(Kind.DECLINE, best + 1, nextEnd - 1, t.steps()[best + 1],
-                        t.steps()[nextEnd - 1], z);
-                if (nextZ >= CONFIRM_SIGMAS && drops.stream().noneMatch(decline::overlaps)) {
-                    out.add(decline);
-                    end = nextEnd - 1 + w;
-                    continue;
+            if (windowSigmas(y, sigmas, bestMean, bestVariance, end - w + 1, end + 1) >= DROP_SIGMAS
+                    && nextEnd - (end + 1) >= 2 && aboveChance(t, best, bestMean, sigmas[best])
+                    && windowSigmas(y, sigmas, bestMean, bestVariance, end + 1, nextEnd) >= CONFIRM_SIGMAS) {
+                int to = nextEnd - 1;
+                while (to + 1 < y.length && windowSigmas(y, sigmas, bestMean, bestVariance, to + 2 - w, to + 2)
+                        >= CONFIRM_SIGMAS) {
+                    to++;
                 }
+                Label decline = new Label(Kind.DECLINE, best + 1, to, t.steps()[best + 1], t.steps()[to],
+                        windowSigmas(y, sigmas, bestMean, bestVariance, end - w + 1, end + 1));
+                if (drops.stream().noneMatch(decline::overlaps)) {
+                    out.add(decline);
+                }
+                searchFrom = to + 1;
+                end = searchFrom + 2 * w - 1;
+                continue;
             }
             end++;
         }
         return out;
     }
 
+    /** How far the mean of checkpoints {@code from}..{@code to − 1} lies below {@code level}, in σ. */
+    private static double windowSigmas(double[] y, double[] sigmas, double level, double levelVariance, int from,
+                                       int to) {
+        return (level - mean(y, from, to)) / Math.sqrt(levelVariance + meanVariance(sigmas, from, to));
+    }
+
     private static boolean below(double level, double levelVariance, double score, double sigma) {
         return (level - score) / Math.sqrt(sigma * sigma + levelVariance) >= CONFIRM_SIGMAS;
     }
 
-    private static boolean aboveChance(Trajectory t, double level, double sigma) {
-        return Double.isNaN(t.noSkillCeiling()) || level - t.noSkillCeiling() >= ABOVE_CHANCE_SIGMAS * sigma;
+    /**
+     * Whether {@code level} is clearly above the no-skill ceiling. By the larger of the checkpoint's σ and its
+     * binomial error: telling a score from chance is a question of how many items it was measured on, and a flat
+     * at-chance trajectory has a small held-out spread.
+     */
+    private static boolean aboveChance(Trajectory t, int checkpoint, double level, double sigma) {
+        double binomial = t.binomialSigmas()[checkpoint];
+        double unit = Double.isFinite(binomial) ? Math.max(sigma, binomial) : sigma;
+        return Double.isNaN(t.noSkillCeiling()) || level - t.noSkillCeiling() >= ABOVE_CHANCE_SIGMAS * unit;
     }
 
     private static double mean(double[] y, int from, int to) {
