@@ -120,8 +120,7 @@ public final class EvalEvaluation {
         Path shared = Evaluate.sharedData();
         long started = System.nanoTime();
         Detection detection = new MonitorDetection(Settings.defaults());
-        Section section = run(detection, shared);
-        System.out.println(section.toMarkdown());
+        sections(detection, shared).forEach(section -> System.out.println(section.toMarkdown()));
         int seedsArg = List.of(args).indexOf("--seeds");
         int seeds = seedsArg >= 0 ? Integer.parseInt(args[seedsArg + 1]) : 6;
         if (seedsArg >= 0) {
@@ -138,6 +137,12 @@ public final class EvalEvaluation {
     }
 
     public static Section run(Detection detection, Path sharedDataOrNull) {
+        return sections(detection, sharedDataOrNull).get(0);
+    }
+
+    /** This section and, where the real tables are there, their score against the independent labels. */
+    public static List<Section> sections(Detection detection, Path sharedDataOrNull) {
+        Section independent = null;
         List<List<String>> rows = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         SyntheticEvalSuite.Suite suite = SyntheticEvalSuite.generate(SYNTHETIC_SEED, SYNTHETIC_RUNS);
@@ -154,8 +159,11 @@ public final class EvalEvaluation {
         if (sharedDataOrNull != null && Files.isDirectory(sharedDataOrNull.resolve("data/evals"))) {
             List<RunInput> real = EvalRealData.load(sharedDataOrNull.resolve("data/evals"));
             Map<String, Map<String, Set<String>>> labels = EvalRealData.labels();
-            RealScore realOurs = scoreReal(labels, detection.detect(real));
-            RealScore realBaseline = scoreReal(labels, new EvalBaselineDetection().detect(real));
+            List<Alert> realAlerts = detection.detect(real);
+            List<Alert> realBaselineAlerts = new EvalBaselineDetection().detect(real);
+            RealScore realOurs = scoreReal(labels, realAlerts);
+            RealScore realBaseline = scoreReal(labels, realBaselineAlerts);
+            independent = IndependentLabelEvaluation.run(real, realAlerts, realBaselineAlerts);
             rows.add(realRow("runwatch", realOurs, true));
             rows.add(realRow("baseline: 2 points below running max", realBaseline, false));
             notes.add("Real: every trajectory of ../shared/data/evals (" + real.size() + " results, the OLMo-2 "
@@ -165,12 +173,13 @@ public final class EvalEvaluation {
         } else {
             notes.add("Real data: ../shared not found, section skipped.");
         }
-        return new Section("Checkpoint evaluations (eval_regression, eval_noisy)",
+        Section section = new Section("Checkpoint evaluations (eval_regression, eval_noisy)",
                 List.of("data", "detector", "recall drops ≥5σ", "recall drops 3–5σ", "alerted drops <2σ",
                         "false alerts", "alerted at-chance", "noisy: stuck found", "noisy: wrongly",
                         "real: at chance", "real: smooth monotone", "real: sustained decline found",
                         "real: transient drop found", "real: other",
                         "real: eval_regression tickets per run (median / max / total)"), rows, notes);
+        return independent == null ? List.of(section) : List.of(section, independent);
     }
 
     /**

@@ -27,7 +27,8 @@ public final class Evaluate {
         section("training health, widened suite", () -> TrainingEvaluation.widenedSection(new MonitorDetection(
                 settings), TrainingEvaluation.WIDENED_SEEDS).toMarkdown());
         section("fp16 and runs that stop learning", () -> Fp16Evaluation.run(detection).toMarkdown());
-        section("checkpoint evaluations", () -> EvalEvaluation.run(detection, shared).toMarkdown());
+        section("checkpoint evaluations", () -> EvalEvaluation.sections(detection, shared).stream()
+                .map(Section::toMarkdown).collect(java.util.stream.Collectors.joining("\n")));
         section("liveness", () -> LivenessEvaluation.run(detection, shared).toMarkdown());
     }
 
