@@ -284,7 +284,7 @@ public final class IndependentLabelEvaluation {
                         + "below (persistent) or by its own size ≥ %.0f σ (single); a decline: a %d-checkpoint mean "
                         + "≥ %.0f σ below the best earlier one, the next window still ≥ %.0f σ below. Binomial σ = "
                         + "√(p(1−p)/n) (perplexity, loss, bpb not judged); held-out σ: the robust spread of the "
-                        + "other half's checkpoints (even ↔ odd), trajectories of ≥ 14 checkpoints. An alert finds "
+                        + "other half's checkpoints (even ↔ odd), trajectories of ≥ 20 checkpoints. An alert finds "
                         + "a label when its onset lies in it or ≤ %d checkpoints before (%d for a decline).",
                 IndependentLabeller.DROP_SIGMAS, IndependentLabeller.LEVEL_CHECKPOINTS,
                 IndependentLabeller.ABOVE_CHANCE_SIGMAS, IndependentLabeller.CONFIRM_SIGMAS,

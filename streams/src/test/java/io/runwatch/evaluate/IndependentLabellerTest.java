@@ -127,12 +127,12 @@ class IndependentLabellerTest {
     @Test
     void eachNoiseModelJudgesOnlyWhatItCan() {
         Trajectory perplexity = trajectory("lambada", "ppl", flat(30, 20, 0.2, 10), ITEMS);
-        Trajectory short_ = trajectory("piqa", "acc", flat(13, 0.6, 0.003, 11), ITEMS);
+        Trajectory short_ = trajectory("piqa", "acc", flat(19, 0.6, 0.003, 11), ITEMS);
 
         assertThat(IndependentLabeller.applies(perplexity, NoiseModel.BINOMIAL)).isFalse();
         assertThat(IndependentLabeller.applies(perplexity, NoiseModel.HELD_OUT)).isTrue();
         assertThat(IndependentLabeller.applies(short_, NoiseModel.BINOMIAL)).isTrue();
-        assertThat(IndependentLabeller.applies(short_, NoiseModel.HELD_OUT)).isFalse(); // halves of 6 and 7
+        assertThat(IndependentLabeller.applies(short_, NoiseModel.HELD_OUT)).isFalse(); // halves of 10 and 9: 8 and 7 residuals
     }
 
     @Test
