@@ -152,6 +152,10 @@ public final class IndependentLabelEvaluation {
                 ratios.add(ratio);
             }
             binomialLabelsOnSwinging += ratio >= SWINGING_RATIO ? binomial.size() : 0;
+            if (PRINT_LABELS && ratio >= SWINGING_RATIO) {
+                System.out.printf(Locale.ROOT, "swinging %s %s held-out/binomial %.1f, %d binomial labels%n", t.run(),
+                        t.key(), ratio, binomial.size());
+            }
             sets.put(Labelling.BOTH, binomial.stream().filter(b -> heldOut.stream().anyMatch(b::overlaps)).toList());
             judged.put(Labelling.BOTH, byBinomial && byHeldOut);
             for (var detector : onsets.entrySet()) {
