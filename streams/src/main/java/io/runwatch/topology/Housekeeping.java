@@ -15,7 +15,8 @@ import org.apache.kafka.streams.processor.PunctuationType;
  *                          a record; see {@link InputClock}
  * @param finishedSeriesMs  a run's training series go this long after its end event
  * @param idleSeriesMs      a run's training series go this long after its last record
+ * @param maxDueRunsPerTick live: runs one punctuation judges at most; the rest follow in short slices
  */
 record Housekeeping(PunctuationType clock, Duration tick, long seriesRetentionMs, long stateRetentionMs,
-                    long inputIdleMs, long finishedSeriesMs, long idleSeriesMs) {
+                    long inputIdleMs, long finishedSeriesMs, long idleSeriesMs, int maxDueRunsPerTick) {
 }

@@ -25,6 +25,28 @@ public final class RunActivity {
         return endedAtMs >= 0 ? seriesExpired(nowMs, seriesRetentionMs) : nowMs - lastSeenMs > stateRetentionMs;
     }
 
+    /**
+     * The earliest time at which the training tick's expiry has something to do for this run (its training
+     * series expire, or its state does); {@link Long#MAX_VALUE} when never. Each check above is strict
+     * ({@code now - since > retention}), so it is first true one millisecond after {@code since + retention}.
+     */
+    public long nextTrainingExpiryMs(long finishedRetentionMs, long idleRetentionMs, long seriesRetentionMs,
+                                     long stateRetentionMs) {
+        if (endedAtMs < 0 && lastSeenMs == Long.MIN_VALUE) {
+            return Long.MAX_VALUE; // never seen: nothing to expire from
+        }
+        long stateExpiry = endedAtMs >= 0 ? after(endedAtMs, seriesRetentionMs) : after(lastSeenMs, stateRetentionMs);
+        if (seriesRemoved) {
+            return stateExpiry;
+        }
+        long seriesExpiry = endedAtMs >= 0 ? after(endedAtMs, finishedRetentionMs) : after(lastSeenMs, idleRetentionMs);
+        return Math.min(seriesExpiry, stateExpiry);
+    }
+
+    private static long after(long sinceMs, long retentionMs) {
+        return sinceMs > Long.MAX_VALUE - retentionMs - 1 ? Long.MAX_VALUE : sinceMs + retentionMs + 1;
+    }
+
     /** Records a new record of the run; returns true when anything changed (so the store needs a write). */
     public boolean seen(long timeMs, boolean isEnd) {
         long lastSeen = Math.max(lastSeenMs, timeMs);

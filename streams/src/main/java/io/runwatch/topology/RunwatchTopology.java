@@ -81,7 +81,8 @@ public final class RunwatchTopology {
                 1000 * Math.min(settings.longValue(Settings.METRICS_RUN_FINISHED_S),
                         settings.longValue(Settings.RUN_RETENTION_S)),
                 1000 * Math.min(settings.longValue(Settings.METRICS_RUN_IDLE_S),
-                        settings.longValue(Settings.RUN_RETENTION_S)));
+                        settings.longValue(Settings.RUN_RETENTION_S)),
+                settings.integer(Settings.TICK_MAX_DUE_RUNS));
         // The step guard holds an implausible step until later records confirm it; refused ones are dead letters.
         addCachedStore(builder, StepGuardProcessor.STORE, StepGuardState.class, persistentStores, maxObjects);
         StepJumpGuard guard = new StepJumpGuard(settings.stepGuard());

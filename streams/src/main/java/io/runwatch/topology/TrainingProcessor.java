@@ -6,14 +6,17 @@ import io.runwatch.core.RunEvent;
 import io.runwatch.core.RunEventType;
 import io.runwatch.core.RunInput;
 import io.runwatch.core.liveness.LivenessMonitor;
+import io.runwatch.core.liveness.LivenessSnapshot;
 import io.runwatch.core.liveness.LivenessState;
 import io.runwatch.core.training.TrainingHealthMonitor;
 import io.runwatch.core.training.TrainingState;
 import io.runwatch.metrics.RunwatchMetrics;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -22,7 +25,9 @@ import org.apache.kafka.streams.processor.api.Record;
 /**
  * Runs the training-health and liveness detectors over one run's merged metrics and events, with their state
  * in changelogged stores keyed by run. A punctuator checks silence (stalls) and expires idle runs' series;
- * live, on the task's {@link InputClock}, so a backlog is judged on its own time, not on the wall clock.
+ * live, on the task's {@link InputClock}, so a backlog is judged on its own time, not on the wall clock. It reads
+ * only the runs that are due, from a {@link DeadlineIndex} kept on every change of a run's state and rebuilt from
+ * the stores when the task starts.
  * The task exports the series of the runs it owns only: it restores them from its stores when it starts (after a
  * restart or a move from another instance) and removes them when it is closed (its partition revoked).
  */
@@ -30,6 +35,8 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
     static final String TRAINING_STORE = "training-state";
     static final String LIVENESS_STORE = "liveness-state";
     static final String ACTIVITY_STORE = "training-run-activity";
+    /** Live: how soon after a tick that left runs due the next slice of them is judged (records in between). */
+    static final Duration CATCH_UP_SLICE = Duration.ofMillis(100);
 
     private final TrainingHealthMonitor training;
     private final LivenessMonitor liveness;
@@ -42,6 +49,10 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
     private final Set<String> exported = new HashSet<>();
     /** Live: the time silence is judged by, from the records this task processed (in memory, per task). */
     private final InputClock inputClock;
+    /** When the tick next has something to do for each run, on the tick's clock (in memory, per task). */
+    private final DeadlineIndex due = new DeadlineIndex();
+    /** Live: the slices that judge what one tick left due (more than the bound); null while none is left. */
+    private Cancellable catchUp;
 
     TrainingProcessor(TrainingHealthMonitor training, LivenessMonitor liveness, RunwatchMetrics metrics,
                       Housekeeping housekeeping) {
@@ -59,7 +70,21 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
         livenessStore = context.getStateStore(LIVENESS_STORE);
         activityStore = context.getStateStore(ACTIVITY_STORE);
         context.schedule(housekeeping.tick(), housekeeping.clock(), this::tick);
+        catchUp = null;
+        rebuildIndex();
         restoreSeries(context.currentSystemTimeMs());
+    }
+
+    /**
+     * Every run of the stores goes into the index due at once (its keys only, no value decoded); the runs whose
+     * series are restored below get their exact due time from the state read there, the others (series expired:
+     * silent for long, or ended) are read by the first ticks, a bounded number per tick.
+     */
+    private void rebuildIndex() {
+        due.clear();
+        for (String run : livenessStore.keys()) {
+            due.schedule(due.entry(run), DeadlineIndex.UNKNOWN);
+        }
     }
 
     /**
@@ -83,10 +108,26 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
                 metrics.runSeen(run, activity.lastSeenMs);
             }
             LivenessState livenessState = livenessStore.getIfPresent(run);
-            if (livenessState != null && housekeeping.clock() == PunctuationType.WALL_CLOCK_TIME) {
-                metrics.liveness(run, liveness.gauges(livenessState, nowMs));
+            if (livenessState != null) {
+                DeadlineIndex.Entry entry = index(run, livenessState, activity);
+                if (housekeeping.clock() == PunctuationType.WALL_CLOCK_TIME) {
+                    metrics.liveness(run, entry.liveness.gaugesAt(nowMs));
+                }
             }
         }
+    }
+
+    /** Re-indexes a run after its state changed (or was read): its snapshot and its next due time. O(log n). */
+    private DeadlineIndex.Entry index(String run, LivenessState state, RunActivity activity) {
+        DeadlineIndex.Entry entry = due.entry(run);
+        LivenessSnapshot snapshot = liveness.snapshot(state);
+        entry.liveness = snapshot;
+        entry.exported = activity == null || !activity.seriesRemoved;
+        long expiry = activity == null ? Long.MAX_VALUE : activity.nextTrainingExpiryMs(
+                housekeeping.finishedSeriesMs(), housekeeping.idleSeriesMs(), housekeeping.seriesRetentionMs(),
+                housekeeping.stateRetentionMs());
+        due.schedule(entry, Math.min(snapshot.nextCheckMs(), expiry));
+        return entry;
     }
 
     private void export(String run) {
@@ -102,6 +143,11 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
             metrics.releaseRun("training", run, this);
         }
         exported.clear();
+        due.clear();
+        if (catchUp != null) {
+            catchUp.cancel();
+            catchUp = null;
+        }
     }
 
     @Override
@@ -129,7 +175,9 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
         }
         trainingStore.put(run, trainingState);
         livenessStore.put(run, livenessState);
-        touch(run, input.timeMs(), input.event() != null && input.event().type() == RunEventType.end);
+        RunActivity activity = touch(run, input.timeMs(), input.event() != null
+                && input.event().type() == RunEventType.end);
+        index(run, livenessState, activity);
         inputClock.processed(input.timeMs(), context().currentSystemTimeMs());
         for (Alert alert : alerts) {
             context().forward(new Record<>(run, alert, record.timestamp()));
@@ -139,50 +187,92 @@ final class TrainingProcessor extends ContextualProcessor<String, RunInput, Stri
     /**
      * Silence checks, liveness gauges and expiry, on the configured clock. A run's training series go after the
      * finished or idle series retention; its state after the state retention (an ended run's after the series
-     * retention), so stores and /metrics stay bounded.
+     * retention), so stores and /metrics stay bounded. Only the runs due are read (live, at most
+     * {@code maxDueRunsPerTick}; the rest in slices right after); every exported run's time-dependent gauges are
+     * refreshed from its snapshot in memory.
      */
     private void tick(long punctuationMs) {
         long nowMs = punctuationMs;
-        if (housekeeping.clock() == PunctuationType.WALL_CLOCK_TIME) {
+        boolean live = housekeeping.clock() == PunctuationType.WALL_CLOCK_TIME;
+        if (live) {
             metrics.punctuated(punctuationMs);
             if (!inputClock.ready(punctuationMs)) {
                 return; // just started, nothing processed yet: a backlog cannot be told from idle input
             }
             nowMs = inputClock.nowMs(punctuationMs);
         }
-        for (String run : livenessStore.keys()) {
-            LivenessState state = livenessStore.getIfPresent(run);
-            List<Alert> alerts = liveness.onTick(state, nowMs);
-            if (!alerts.isEmpty()) {
-                livenessStore.put(run, state); // onTick changes the state only when it raises or resolves
+        judgeDue(nowMs, live ? housekeeping.maxDueRunsPerTick() : Integer.MAX_VALUE);
+        for (DeadlineIndex.Entry entry : due.entries()) {
+            if (entry.exported && entry.liveness != null) {
+                metrics.liveness(entry.run, entry.liveness.gaugesAt(nowMs));
             }
-            for (Alert alert : alerts) {
-                context().forward(new Record<>(run, alert, nowMs));
-            }
-            RunActivity activity = activityStore.getIfPresent(run);
-            if (activity == null || !activity.trainingSeriesExpired(nowMs, housekeeping.finishedSeriesMs(),
-                    housekeeping.idleSeriesMs())) {
-                export(run);
-                metrics.liveness(run, liveness.gauges(state, nowMs));
-            } else if (activity.stateExpired(nowMs, housekeeping.seriesRetentionMs(), housekeeping.stateRetentionMs())) {
-                metrics.removeRun(run);
-                trainingStore.delete(run);
-                livenessStore.delete(run);
-                activityStore.delete(run);
-                exported.remove(run);
-            } else if (!activity.seriesRemoved) {
-                metrics.removeRun(run);
-                activity.seriesRemoved = true;
-                activityStore.put(run, activity);
-            }
+        }
+        if (live && catchUp == null && due.anyDue(nowMs)) {
+            catchUp = context().schedule(CATCH_UP_SLICE, PunctuationType.WALL_CLOCK_TIME, this::catchUp);
         }
     }
 
-    private void touch(String run, long timeMs, boolean ended) {
+    /** Live: more runs were due than one tick judges; the next slice, until none is left. */
+    private void catchUp(long punctuationMs) {
+        long nowMs = inputClock.nowMs(punctuationMs);
+        judgeDue(nowMs, housekeeping.maxDueRunsPerTick());
+        if (!due.anyDue(nowMs) && catchUp != null) {
+            catchUp.cancel();
+            catchUp = null;
+        }
+    }
+
+    /** Judges up to {@code max} due runs (earliest due first; in run order within the slice, as keys list). */
+    private void judgeDue(long nowMs, int max) {
+        List<String> runs = due.due(nowMs, max);
+        runs.sort(null);
+        for (String run : runs) {
+            judge(run, nowMs);
+        }
+    }
+
+    private void judge(String run, long nowMs) {
+        LivenessState state = livenessStore.getIfPresent(run);
+        if (state == null) {
+            due.remove(run);
+            return;
+        }
+        List<Alert> alerts = liveness.onTick(state, nowMs);
+        if (!alerts.isEmpty()) {
+            livenessStore.put(run, state); // onTick changes the state only when it raises or resolves
+        }
+        for (Alert alert : alerts) {
+            context().forward(new Record<>(run, alert, nowMs));
+        }
+        RunActivity activity = activityStore.getIfPresent(run);
+        if (activity == null || !activity.trainingSeriesExpired(nowMs, housekeeping.finishedSeriesMs(),
+                housekeeping.idleSeriesMs())) {
+            export(run);
+        } else if (activity.stateExpired(nowMs, housekeeping.seriesRetentionMs(), housekeeping.stateRetentionMs())) {
+            metrics.removeRun(run);
+            trainingStore.delete(run);
+            livenessStore.delete(run);
+            activityStore.delete(run);
+            exported.remove(run);
+            due.remove(run);
+            return;
+        } else if (!activity.seriesRemoved) {
+            metrics.removeRun(run);
+            activity.seriesRemoved = true;
+            activityStore.put(run, activity);
+        }
+        DeadlineIndex.Entry entry = index(run, state, activity);
+        if (entry.exported) {
+            metrics.liveness(run, entry.liveness.gaugesAt(nowMs));
+        }
+    }
+
+    private RunActivity touch(String run, long timeMs, boolean ended) {
         RunActivity activity = activityStore.getOrCreate(run, RunActivity::new);
         if (activity.seen(timeMs, ended)) {
             activityStore.put(run, activity);
         }
+        return activity;
     }
 
 }

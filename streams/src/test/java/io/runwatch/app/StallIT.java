@@ -96,6 +96,43 @@ class StallIT {
         }
     }
 
+    /**
+     * The tick's deadline index is in memory: a restart rebuilds it from the restored stores. A run that went
+     * silent just before a restart must page after it, at its deadline, or it would never be judged again.
+     */
+    @Test
+    void aRunThatFallsSilentAcrossARestartPagesAfterIt() throws Exception {
+        Settings settings = SETTINGS.with(Settings.STALL_FLOOR_S, 30).with(Settings.STALL_INPUT_IDLE_S, 1);
+        try (MonitorUnderTest monitor = MonitorUnderTest.start(dataDir, settings);
+             KafkaProducer<String, String> producer = producer(monitor.bootstrapServers());
+             AlertWatch alerts = new AlertWatch(monitor.bootstrapServers())) {
+            long lastSentMs = 0;
+            for (int step = 1; step <= 12; step++) {
+                lastSentMs = send(producer, step);
+                Thread.sleep(PACE_MS);
+            }
+            long giveUp = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (!monitor.get("/metrics").contains("runwatch_run_step{run=\"" + RUN + "\"} 12")
+                    && System.nanoTime() < giveUp) {
+                Thread.sleep(100);
+            }
+            monitor.restartApp();
+            long restartedAfterMs = System.currentTimeMillis() - lastSentMs;
+
+            List<JsonNode> page = alerts.poll(a -> "stall".equals(a.get("type").asText()), Duration.ofSeconds(90));
+            long appearedAfterMs = System.currentTimeMillis() - lastSentMs;
+            System.out.printf(Locale.ROOT, "StallIT: restarted %.1f s after the last record; stall paged %.1f s "
+                    + "after it%n", restartedAfterMs / 1000.0, appearedAfterMs / 1000.0);
+            assertThat(restartedAfterMs).as("the silence spans the restart").isLessThan(30_000);
+            assertThat(page).as("one stall page, from the restarted instance").hasSize(1);
+            JsonNode stall = page.get(0);
+            assertThat(stall.get("state").asText()).isEqualTo("firing");
+            assertThat(stall.get("step").asLong()).isEqualTo(12);
+            assertThat(stall.get("threshold").asDouble()).as("the 30-s floor").isEqualTo(30.0);
+            assertThat(appearedAfterMs).isGreaterThan(30_000).isLessThanOrEqualTo(30_000 + TICK_MS + SLACK_MS);
+        }
+    }
+
     private static double scrapedDeadlineS(RunwatchApp app) throws Exception {
         String scrape = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.httpPort()
                 + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
@@ -114,8 +151,12 @@ class StallIT {
     }
 
     private static KafkaProducer<String, String> producer(EmbeddedKafka broker) {
+        return producer(broker.bootstrapServers());
+    }
+
+    private static KafkaProducer<String, String> producer(String bootstrapServers) {
         Properties props = new Properties();
-        props.put("bootstrap.servers", broker.bootstrapServers());
+        props.put("bootstrap.servers", bootstrapServers);
         return new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
     }
 

@@ -151,7 +151,7 @@ public final class LivenessMonitor {
     /**
      * Periodic check (every {@code liveness.tick.interval.ms}): raises stalls, resolves quiet restart storms.
      * Changes {@code state} only when it returns an alert, so a caller need not write back a state that returned
-     * none (the tick visits every run).
+     * none. Returns nothing before {@link #nextCheckMs}, so a caller need only call it for runs that are due.
      */
     public List<Alert> onTick(LivenessState state, long nowMs) {
         if (state.ended) {
@@ -170,19 +170,7 @@ public final class LivenessMonitor {
      * stalls, restarts (crash to first step), and redoing steps lost to a rewind. NaN before the first record.
      */
     public double goodputRatio(LivenessState state, long nowMs) {
-        long endMs = state.ended ? state.endedMs : Math.max(nowMs, state.lastAliveMs);
-        if (state.firstSeenMs < 0 || endMs <= state.firstSeenMs) {
-            return Double.NaN;
-        }
-        double productive = state.productiveMs;
-        boolean atFrontier = state.position >= state.highWaterStep && !state.firstStepPending;
-        if (!state.ended && atFrontier && state.stall.openId == null && state.lastAliveMs >= 0) {
-            double silenceMs = endMs - state.lastAliveMs;
-            if (silenceMs <= stalls.deadlineS(state) * 1000) {
-                productive += silenceMs;
-            }
-        }
-        return Math.min(1, Math.max(0, productive / (endMs - state.firstSeenMs)));
+        return snapshot(state).goodputRatio(nowMs);
     }
 
     /** Steps thrown away by rewinds so far: for each, the step the run had reached minus the step it resumed from. */
@@ -197,10 +185,51 @@ public final class LivenessMonitor {
 
     /** Everything the metrics layer exports for the run (see {@link LivenessGauges} for the series names). */
     public LivenessGauges gauges(LivenessState state, long nowMs) {
-        double silenceS = state.ended || state.lastAliveMs < 0 ? Double.NaN
-                : Math.max(0, (nowMs - state.lastAliveMs) / 1000.0);
-        return new LivenessGauges(goodputRatio(state, nowMs), lostSteps(state), stallDeadlineSeconds(state),
-                silenceS, ThroughputDetector.ratio(state.throughput), state.restarts.total);
+        return snapshot(state).gaugesAt(nowMs);
+    }
+
+    /**
+     * The run's gauges as a function of time and its next due time, valid until its state changes (a record, or
+     * a tick that returned an alert). O(1): one deadline computation.
+     */
+    public LivenessSnapshot snapshot(LivenessState state) {
+        double deadlineS = stalls.deadlineS(state);
+        boolean atFrontier = state.position >= state.highWaterStep && !state.firstStepPending;
+        return new LivenessSnapshot(nextCheckMs(state, deadlineS), state.ended, state.endedMs, state.firstSeenMs,
+                state.lastAliveMs, state.productiveMs,
+                atFrontier && state.stall.openId == null && state.lastAliveMs >= 0, deadlineS,
+                state.restarts.lostSteps, ThroughputDetector.ratio(state.throughput), state.restarts.total);
+    }
+
+    /**
+     * The earliest time at which {@link #onTick} can raise or resolve anything for this state: the end of the
+     * silence deadline (a stall) or of the storm's quiet period (its resolution). {@link Long#MAX_VALUE} when
+     * only a record can change that (ended, stalled already, a storm waiting for progress).
+     */
+    public long nextCheckMs(LivenessState state) {
+        return nextCheckMs(state, stalls.deadlineS(state));
+    }
+
+    private long nextCheckMs(LivenessState state, double deadlineS) {
+        if (state.ended) {
+            return Long.MAX_VALUE;
+        }
+        long next = Long.MAX_VALUE;
+        if (state.lastAliveMs >= 0 && state.stall.openId == null) {
+            // the check pages when (now - lastAlive) / 1000 > deadline: first at the next whole millisecond
+            next = plus(state.lastAliveMs, Math.floor(deadlineS * 1000) + 1);
+        }
+        LivenessState.Restarts restarts = state.restarts;
+        if (restarts.openId != null && state.lastProgressMs > restarts.lastRestartMs) {
+            next = Math.min(next, plus(restarts.lastRestartMs, Math.ceil(settings.stormQuietS() * 1000)));
+        }
+        return next;
+    }
+
+    /** {@code timeMs + ms}, saturating at {@link Long#MAX_VALUE} (a deadline may be very long). */
+    private static long plus(long timeMs, double ms) {
+        double sum = timeMs + ms;
+        return sum >= Long.MAX_VALUE || Double.isNaN(ms) ? Long.MAX_VALUE : timeMs + (long) ms;
     }
 
     private static void remember(LivenessState state, String run, long timeMs) {

@@ -40,10 +40,21 @@ final class LivenessDriver {
         long until = nowMs + Math.round(seconds * 1000);
         while (nextTickMs <= until) {
             String before = json(state);
+            long dueMs = monitor.nextCheckMs(state);
             List<Alert> raised = monitor.onTick(state, nextTickMs);
             if (raised.isEmpty() && !json(state).equals(before)) {
                 // the topology writes a run's state back after a tick only when the tick returned an alert
                 throw new AssertionError("onTick changed the state without an alert at " + nextTickMs);
+            }
+            if (!raised.isEmpty() && nextTickMs < dueMs) {
+                // the topology's deadline index judges a run only from its next check time on
+                throw new AssertionError("onTick raised " + raised + " at " + nextTickMs + ", before the run's "
+                        + "next check time " + dueMs);
+            }
+            if (raised.isEmpty() && dueMs < nextTickMs) {
+                // a due time too early would make the index read the run's state on every tick for nothing
+                throw new AssertionError("the run was due at " + dueMs + " but onTick at " + nextTickMs
+                        + " found nothing to do");
             }
             alerts.addAll(raised);
             nextTickMs += TICK_MS;
