@@ -5,6 +5,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.PropertyAccessor;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.smile.SmileGenerator;
 import com.fasterxml.jackson.dataformat.smile.databind.SmileMapper;
@@ -47,9 +49,14 @@ public final class StateSerde<T> implements Serde<T> {
             .build();
 
     private final Class<T> type;
+    /** Writer and reader bound to the type once: no serializer lookup per value. */
+    private final ObjectWriter writer;
+    private final ObjectReader smileReader;
 
     public StateSerde(Class<T> type) {
         this.type = type;
+        this.writer = SMILE.writerFor(type);
+        this.smileReader = SMILE.readerFor(type);
     }
 
     @Override
@@ -59,7 +66,7 @@ public final class StateSerde<T> implements Serde<T> {
                 return null;
             }
             try {
-                return SMILE.writeValueAsBytes(value);
+                return writer.writeValueAsBytes(value);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -73,8 +80,8 @@ public final class StateSerde<T> implements Serde<T> {
                 return null;
             }
             try {
-                ObjectMapper mapper = bytes.length > 0 && bytes[0] == SMILE_FIRST_BYTE ? SMILE : Json.MAPPER;
-                return mapper.readValue(bytes, type);
+                return bytes.length > 0 && bytes[0] == SMILE_FIRST_BYTE ? smileReader.readValue(bytes)
+                        : Json.MAPPER.readValue(bytes, type);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
