@@ -301,10 +301,27 @@ public final class Bench {
             throw new IllegalStateException(applicationId + " did not reach RUNNING within 2 minutes");
         }
         long start = System.nanoTime();
+        long cpuStart = streamThreadsCpuNanos(applicationId);
         List<BenchKafka.Progress> progress = kafka.awaitCommitted(applicationId, Topics.METRICS.name(), total, POLL,
                 STUCK);
         long end = progress.get(progress.size() - 1).nanos();
+        // CPU time of the stream threads per record: unlike records/s, barely moved by other load on the machine
+        log.printf(Locale.ROOT, "bench: %s: stream threads' CPU %.2f µs/record%n", applicationId,
+                (streamThreadsCpuNanos(applicationId) - cpuStart) / 1e3 / total);
         return total / ((end - start) / 1e9);
+    }
+
+    /** CPU time so far of the application's stream threads (named after the application id). */
+    private static long streamThreadsCpuNanos(String applicationId) {
+        var threads = ManagementFactory.getThreadMXBean();
+        long nanos = 0;
+        for (var info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().startsWith(applicationId)
+                    && info.getThreadName().contains("StreamThread")) {
+                nanos += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+            }
+        }
+        return nanos;
     }
 
     /** The ceiling: the contract parser and the two per-step monitors in a loop, state in hash maps, no Kafka. */

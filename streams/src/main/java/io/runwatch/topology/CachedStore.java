@@ -1,11 +1,12 @@
 package io.runwatch.topology;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -53,10 +54,29 @@ final class CachedStore<T> implements StateStore, CachedStateStore<String, T>, R
     private final boolean durable;
     private final int maxObjects;
     /** Live objects, least recently used first. */
-    private final LinkedHashMap<String, T> objects = new LinkedHashMap<>(16, 0.75f, true);
-    /** Objects changed since the last commit, with the record context that last changed each (as Kafka's cache). */
-    private final Map<String, ProcessorRecordContext> dirty = new HashMap<>();
+    private final LinkedHashMap<String, Entry<T>> objects = new LinkedHashMap<>(16, 0.75f, true);
+    /**
+     * The entries changed since the last commit, each once, in the order they were first changed: a commit walks
+     * this list instead of looking every key up again (at 1,000 runs those lookups were cache misses worth ~4 %
+     * of the stream thread). Entries deleted or evicted meanwhile are no longer {@link Entry#dirty} and skipped.
+     */
+    private final ArrayList<Entry<T>> dirty = new ArrayList<>();
+    /** The entry of the last lookup: a processor reads a run's object and then puts it back. */
+    private Entry<T> last;
     private InternalProcessorContext<?, ?> context;
+
+    /** A live object and whether it awaits its write, with the record context that last changed it. */
+    private static final class Entry<T> {
+        final String key;
+        T value;
+        boolean dirty;
+        ProcessorRecordContext changedBy;
+
+        Entry(String key, T value) {
+            this.key = key;
+            this.value = value;
+        }
+    }
 
     CachedStore(KeyValueStore<String, T> inner, boolean durable, int maxObjects) {
         this.inner = inner;
@@ -69,37 +89,51 @@ final class CachedStore<T> implements StateStore, CachedStateStore<String, T>, R
     T getOrCreate(String key, Supplier<T> fresh) {
         T value = getIfPresent(key);
         if (value == null) {
-            value = fresh.get();
-            objects.put(key, value);
-            markDirty(key);
+            Entry<T> entry = new Entry<>(key, fresh.get());
+            objects.put(key, entry);
+            last = entry;
+            markDirty(entry);
             evictOverBound();
+            value = entry.value;
         }
         return value;
     }
 
     T getIfPresent(String key) {
-        T value = objects.get(key);
-        if (value == null && durable) {
-            value = inner.get(key);
-            if (value != null) {
-                objects.put(key, value);
+        Entry<T> entry = objects.get(key);
+        if (entry == null && durable) {
+            T stored = inner.get(key);
+            if (stored != null) {
+                entry = new Entry<>(key, stored);
+                objects.put(key, entry);
                 evictOverBound();
             }
         }
-        return value;
+        last = entry;
+        return entry == null ? null : entry.value;
     }
 
     /** The object of {@code key} changed (or is new): written with the next commit. */
     void put(String key, T value) {
-        objects.put(key, value);
-        markDirty(key);
+        // the entry just read needs no second lookup (last is cleared whenever its entry leaves the map)
+        Entry<T> entry = last != null && last.key.equals(key) ? last : objects.get(key);
+        if (entry == null) {
+            entry = new Entry<>(key, value);
+            objects.put(key, entry);
+        }
+        entry.value = value;
+        last = entry;
+        markDirty(entry);
         evictOverBound();
     }
 
     /** Deletes at once (rare: expiry), so that the store never returns a deleted key's old value. */
     void delete(String key) {
-        objects.remove(key);
-        dirty.remove(key);
+        Entry<T> entry = objects.remove(key);
+        if (entry != null) {
+            entry.dirty = false;
+        }
+        last = null;
         if (durable) {
             inner.delete(key);
         }
@@ -120,18 +154,24 @@ final class CachedStore<T> implements StateStore, CachedStateStore<String, T>, R
             objects.keySet().stream().filter(k -> k.startsWith(prefix)).forEach(keys::add);
             return keys;
         }
+        Set<String> dirtyKeys = new HashSet<>();
+        for (Entry<T> entry : dirty) {
+            if (entry.dirty) {
+                dirtyKeys.add(entry.key);
+            }
+        }
         KeyValueStore<Bytes, byte[]> bytes = bytesStore();
         var deserializer = Serdes.String().deserializer();
         try (KeyValueIterator<Bytes, byte[]> it = bytes.prefixScan(prefix, Serdes.String().serializer())) {
             while (it.hasNext()) {
                 String key = deserializer.deserialize(null, it.next().key.get());
-                if (!dirty.containsKey(key)) {
+                if (!dirtyKeys.contains(key)) {
                     keys.add(key);
                 }
             }
         }
         int committed = keys.size();
-        dirty.keySet().stream().filter(k -> k.startsWith(prefix)).forEach(keys::add);
+        dirtyKeys.stream().filter(k -> k.startsWith(prefix)).forEach(keys::add);
         if (keys.size() > committed) {
             keys.sort(null); // in key order, as the store lists them, whatever was written when
         }
@@ -143,9 +183,13 @@ final class CachedStore<T> implements StateStore, CachedStateStore<String, T>, R
         return objects.size();
     }
 
-    private void markDirty(String key) {
+    private void markDirty(Entry<T> entry) {
         if (durable) {
-            dirty.put(key, context == null ? null : context.recordContext());
+            entry.changedBy = context == null ? null : context.recordContext();
+            if (!entry.dirty) {
+                entry.dirty = true;
+                dirty.add(entry);
+            }
         }
     }
 
@@ -153,24 +197,30 @@ final class CachedStore<T> implements StateStore, CachedStateStore<String, T>, R
         if (!durable || objects.size() <= maxObjects) {
             return;
         }
-        Iterator<Map.Entry<String, T>> eldest = objects.entrySet().iterator();
+        Iterator<Map.Entry<String, Entry<T>>> eldest = objects.entrySet().iterator();
         while (objects.size() > maxObjects && eldest.hasNext()) {
-            Map.Entry<String, T> entry = eldest.next();
-            if (dirty.containsKey(entry.getKey())) {
-                write(entry.getKey(), entry.getValue(), dirty.remove(entry.getKey()));
+            Entry<T> entry = eldest.next().getValue();
+            if (entry.dirty) {
+                write(entry);
+            }
+            if (entry == last) {
+                last = null;
             }
             eldest.remove();
         }
     }
 
     /** Writes one object under the record context that changed it, as Kafka's cache does when it flushes. */
-    private void write(String key, T value, ProcessorRecordContext changedBy) {
+    private void write(Entry<T> entry) {
+        entry.dirty = false;
+        ProcessorRecordContext changedBy = entry.changedBy;
+        entry.changedBy = null;
         ProcessorRecordContext current = context.recordContext();
         ProcessorRecordContext writeUnder = changedBy != null ? changedBy : current != null ? current
                 : new ProcessorRecordContext(context.currentSystemTimeMs(), -1, -1, null, new RecordHeaders());
         context.setRecordContext(writeUnder);
         try {
-            inner.put(key, value);
+            inner.put(entry.key, entry.value);
         } finally {
             context.setRecordContext(current);
         }
@@ -185,8 +235,7 @@ final class CachedStore<T> implements StateStore, CachedStateStore<String, T>, R
 
     @Override
     public void init(StateStoreContext stateStoreContext, StateStore root) {
-        objects.clear();
-        dirty.clear();
+        forgetAll();
         context = ProcessorContextUtils.asInternalProcessorContext(stateStoreContext);
         inner.init(stateStoreContext, root);
     }
@@ -195,10 +244,9 @@ final class CachedStore<T> implements StateStore, CachedStateStore<String, T>, R
     @Override
     public void flushCache() {
         if (!dirty.isEmpty()) {
-            for (Map.Entry<String, ProcessorRecordContext> entry : dirty.entrySet()) {
-                T value = objects.get(entry.getKey());
-                if (value != null) {
-                    write(entry.getKey(), value, entry.getValue());
+            for (Entry<T> entry : dirty) {
+                if (entry.dirty) {
+                    write(entry);
                 }
             }
             dirty.clear();
@@ -211,11 +259,16 @@ final class CachedStore<T> implements StateStore, CachedStateStore<String, T>, R
     /** Called when the task's state is recycled (active to standby and back): the store may change under us. */
     @Override
     public void clearCache() {
-        objects.clear();
-        dirty.clear();
+        forgetAll();
         if (inner instanceof CachedStateStore<?, ?> cached) {
             cached.clearCache();
         }
+    }
+
+    private void forgetAll() {
+        objects.clear();
+        dirty.clear();
+        last = null;
     }
 
     @Override
@@ -260,8 +313,7 @@ final class CachedStore<T> implements StateStore, CachedStateStore<String, T>, R
 
     @Override
     public void close() {
-        objects.clear(); // a clean close committed first; a dirty one must not keep what was never committed
-        dirty.clear();
+        forgetAll(); // a clean close committed first; a dirty one must not keep what was never committed
         inner.close();
     }
 

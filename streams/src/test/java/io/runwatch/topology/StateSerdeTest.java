@@ -76,4 +76,45 @@ class StateSerdeTest {
         assertThat(back.productiveMs).isEqualTo(Double.POSITIVE_INFINITY);
         assertThat(back.throughput.baseline).isEqualTo(Double.NEGATIVE_INFINITY);
     }
+
+    /** What the previous version wrote: Smile with every double[] as an array of numbers. */
+    private static final com.fasterxml.jackson.databind.ObjectMapper SMILE_WITH_ARRAYS =
+            com.fasterxml.jackson.dataformat.smile.databind.SmileMapper.builder()
+                    .visibility(com.fasterxml.jackson.annotation.PropertyAccessor.ALL,
+                            com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility.NONE)
+                    .visibility(com.fasterxml.jackson.annotation.PropertyAccessor.FIELD,
+                            com.fasterxml.jackson.annotation.JsonAutoDetect.Visibility.ANY)
+                    .serializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+                    .build();
+
+    @Test
+    void theSmileOfAnEarlierVersionWithDoubleArraysIsStillRead() throws Exception {
+        for (Object state : states()) {
+            @SuppressWarnings("unchecked")
+            Class<Object> type = (Class<Object>) state.getClass();
+            byte[] old = SMILE_WITH_ARRAYS.writeValueAsBytes(state);
+            byte[] now = new StateSerde<>(type).serializer().serialize("t", state);
+            assertThat(now.length).as(type.getSimpleName() + ": packed arrays are smaller").isLessThan(old.length);
+            Object back = new StateSerde<>(type).deserializer().deserialize("t", old);
+            assertThat(Json.MAPPER.writeValueAsString(back)).as(type.getSimpleName())
+                    .isEqualTo(Json.MAPPER.writeValueAsString(state));
+        }
+    }
+
+    @Test
+    void doubleArraysArePackedWithTheirExactBits() {
+        LivenessState state = new LivenessState();
+        state.throughput.window = new double[] {Double.NaN, -0.0, Double.MIN_VALUE, Double.NEGATIVE_INFINITY,
+                Math.PI, -1e300};
+        StateSerde<LivenessState> serde = new StateSerde<>(LivenessState.class);
+        LivenessState back = serde.deserializer().deserialize("t", serde.serializer().serialize("t", state));
+        assertThat(back.throughput.window).hasSize(6);
+        for (int i = 0; i < 6; i++) {
+            assertThat(Double.doubleToRawLongBits(back.throughput.window[i]))
+                    .isEqualTo(Double.doubleToRawLongBits(state.throughput.window[i]));
+        }
+        state.throughput.window = new double[0];
+        assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", state)).throughput.window)
+                .isEmpty();
+    }
 }

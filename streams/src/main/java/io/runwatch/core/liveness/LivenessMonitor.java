@@ -64,7 +64,9 @@ public final class LivenessMonitor {
         if (steadyInterval) {
             stalls.learnInterval(state, intervalS, stalled);
         }
-        alerts.addAll(stalls.onAlive(state, step, timeMs, "reported step " + step));
+        if (state.stall.openId != null) { // the text is built only when a stall resolves, not on every record
+            alerts.addAll(stalls.onAlive(state, step, timeMs, "reported step " + step));
+        }
         if (!rewind) {
             boolean excluded = !steadyInterval || stalled || state.checkpointInInterval || state.declaredNextS >= 0
                     || state.recordsSinceStart <= settings.warmupRecords();

@@ -61,20 +61,19 @@ final class ThroughputDetector {
         }
         double drop = effectiveDrop(tp);
         if (tp.openId == null) {
-            return watchForDrop(state, point, median, drop);
+            return watchForDrop(state, point, sorted, median, drop);
         }
         return watchForRecovery(state, point, median, drop);
     }
 
-    private List<Alert> watchForDrop(LivenessState state, MetricPoint point, double median, double drop) {
+    private List<Alert> watchForDrop(LivenessState state, MetricPoint point, double[] sorted, double median,
+                                     double drop) {
         LivenessState.Throughput tp = state.throughput;
         double threshold = tp.baseline * (1 - drop);
         if (median >= threshold) {
             tp.stretchStartStep = -1;
             // only healthy values move the baseline, so a slowdown cannot teach the baseline to accept it
             tp.baseline = baselineDecay * tp.baseline + (1 - baselineDecay) * median;
-            double[] sorted = Arrays.copyOf(tp.window, tp.window.length);
-            Arrays.sort(sorted);
             tp.medianNoise = baselineDecay * tp.medianNoise + (1 - baselineDecay) * medianNoise(sorted, median);
             return List.of();
         }
@@ -200,8 +199,35 @@ final class ThroughputDetector {
 
     /** Relative standard error of the window's median, from its MAD (robust to the odd slow step). */
     private static double medianNoise(double[] sorted, double median) {
-        double sigma = RobustStats.MAD_TO_SIGMA * RobustStats.mad(sorted, median) / median;
+        double sigma = RobustStats.MAD_TO_SIGMA * madOfSorted(sorted, median) / median;
         return 1.2533 * sigma / Math.sqrt(sorted.length);
+    }
+
+    /**
+     * {@link RobustStats#mad} of values already sorted ascending, without its sort (this runs on every record):
+     * the deviations below and above the center are each already ordered, so one merge orders them all. The same
+     * multiset of deviations, so the same median.
+     */
+    static double madOfSorted(double[] sorted, double center) {
+        int n = sorted.length;
+        int above = 0;
+        while (above < n && sorted[above] < center) {
+            above++;
+        }
+        double[] deviations = new double[n];
+        int below = above - 1;
+        for (int k = 0; k < n; k++) {
+            double down = below >= 0 ? Math.abs(sorted[below] - center) : Double.POSITIVE_INFINITY;
+            double up = above < n ? Math.abs(sorted[above] - center) : Double.POSITIVE_INFINITY;
+            if (below >= 0 && (above >= n || down <= up)) {
+                deviations[k] = down;
+                below--;
+            } else {
+                deviations[k] = up;
+                above++;
+            }
+        }
+        return RobustStats.medianOfSorted(deviations);
     }
 
     static String sourceName(int source) {
