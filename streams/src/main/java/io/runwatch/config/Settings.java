@@ -385,7 +385,7 @@ public final class Settings {
                     + "prior (200 residuals each). 8 is the fit on every real table pooled (1,494 trajectories, "
                     + "50,548 residuals after their 10th checkpoint, 1.00 % beyond 3; OLMo-2 7B 1.02 %, 13B 0.60 %, "
                     + "the OLMo-2 ladder 0.2-0.6 %, BigScience 0.78 %, Pythia 3.15 %). Off by default: at 8 the "
-                    + "widened suite's single-checkpoint 5-sigma recall falls from 0.87 to under 0.4 and 5 of the 19 "
+                    + "widened suite's single-checkpoint 5-sigma recall falls from 0.87 to 0.34 and 7 of the 19 "
                     + "real sustained declines found are lost (EvalEvaluation --tail-sweep).");
     public static final Setting EVAL_CO_DROP_BENCHMARKS = integer("evals.co.drop.benchmarks", 3, 2, 1_000,
             "Benchmarks falling at least evals.moved.z at one checkpoint that raise one run-level eval_co_drop: "
