@@ -20,7 +20,8 @@ import java.util.SplittableRandom;
  * freedom scaled so its robust sigma, 1.4826 × MAD, is the binomial error: fitted by matching the share of
  * residuals beyond 3 and 4 robust sigmas of OLMo-2 7B after its 10th checkpoint, 1.25 % and 0.39 %, where the
  * fit gives 1.5 % and 0.35 %); a multiple-choice format swinging {@value #UNSTABLE_SWING}× its sampling error
- * next to its smooth cloze sibling, with a gross drop (20 sampling errors) in most runs; a benchmark at chance
+ * next to its smooth cloze sibling (MMLU, 14,042 items), with a fall to chance in most runs (a drop beyond its own
+ * swing; its ordinary swings of 10-30 sampling errors are not drops); a benchmark at chance
  * for the first 40 % of the run that then learns (its class must lift, its later drops are found); and a
  * perplexity that triples at one of the first checkpoints after learning (catastrophic).
  */
@@ -38,8 +39,8 @@ public final class SyntheticEvalSuite {
     private static final double TAIL_SCALE = 1 / (1.4826 * 0.7111);
     /** Checkpoint-to-checkpoint swing of the unstable format, in sampling errors. */
     static final int UNSTABLE_SWING = 8;
-    /** The gross drop injected into the unstable format, in sampling errors. */
-    static final double GROSS_DROP_SAMPLING_ERRORS = 20;
+    /** The gross drop injected into the unstable format: this share of its margin above chance. */
+    static final double UNSTABLE_GROSS_CHANCE_SHARE = 1;
 
     /**
      * An injected drop: checkpoints [fromStep, toStep] lowered by noiseUnits × the point's noise; a gross one
@@ -86,8 +87,8 @@ public final class SyntheticEvalSuite {
 
     /** Added by the widened suite. */
     private static final List<Template> WIDENED_TEMPLATES = List.of(
-            new Template("mmlu_other", "acc_mc", 3000, 0.25, 0.50, 0.05, Kind.UNSTABLE),
-            new Template("mmlu_other", "acc_rc", 3000, 0.25, 0.45, 0.05, Kind.RISING),
+            new Template("mmlu", "acc_mc", 14042, 0.25, 0.65, 0.08, Kind.UNSTABLE),
+            new Template("mmlu", "acc_rc", 14042, 0.25, 0.45, 0.05, Kind.RISING),
             new Template("arc_challenge", "acc", 1172, 0.25, 0.45, 0.08, Kind.EMERGING));
 
     private SyntheticEvalSuite() {
@@ -135,8 +136,10 @@ public final class SyntheticEvalSuite {
         double grossAt = -1;
         double grossSize = 0;
         if (widened && template.kind() == Kind.UNSTABLE && checkpoints >= 40 && random.nextDouble() < 0.7) {
-            grossAt = 20 + random.nextInt(checkpoints - 23); // after the swing is known, before the end
-            grossSize = GROSS_DROP_SAMPLING_ERRORS;
+            // Falls back to chance (a broken prompt or answer extraction) once it has learned: ~11 of its own
+            // swings. Its ordinary swings, several times 20 sampling errors, are not drops.
+            grossAt = 30 + random.nextInt(checkpoints - 33);
+            grossSize = UNSTABLE_GROSS_CHANCE_SHARE;
             drops.add(new Drop(step((int) grossAt), step((int) grossAt), grossSize, true));
         } else if (widened && template.kind() == Kind.LOSS && random.nextDouble() < 0.3) {
             grossAt = 3 + random.nextInt(3); // perplexity ×3 at one of checkpoints 3-5, before min.checkpoints
@@ -184,7 +187,8 @@ public final class SyntheticEvalSuite {
             double shifted = template.kind() == Kind.LOSS ? truth + dropAt[i] * noiseUnit
                     : truth - dropAt[i] * noiseUnit;
             if (i == grossAt) {
-                shifted = template.kind() == Kind.LOSS ? shifted + grossSize : shifted - grossSize * binomial;
+                shifted = template.kind() == Kind.LOSS ? shifted + grossSize
+                        : shifted - grossSize * (truth - template.start());
             }
             double swing = template.kind() == Kind.UNSTABLE ? UNSTABLE_SWING : 1;
             long checkpointDoneMs = startMs + i * STEP_MS;

@@ -54,8 +54,7 @@ public final class EvalMonitor {
             return outcome(run, trajectory, alerts); // a NaN score says the eval failed, not the model
         }
         if (point.step() <= trajectory.compressedThroughStep) {
-            trajectory.lateResultsDropped++;
-            return outcome(run, trajectory, alerts);
+            return outcome(run, trajectory, alerts); // its checkpoint was compressed: too late to place
         }
         int changed = record(trajectory, point);
         if (changed < 0) {
@@ -71,14 +70,15 @@ public final class EvalMonitor {
         if (trajectory.openRegressionId != null) {
             resolveIfRecovered(run, trajectory, point, alerts);
         } else {
-            RegressionDetector.Onset onset = trajectory.noisy ? null : regressions.findOnset(trajectory, changed);
+            double dof = analysis.tailDof(trajectory, run);
+            RegressionDetector.Onset onset = trajectory.noisy ? null : regressions.findOnset(trajectory, changed, dof);
             boolean opened = false;
             if (onset != null && onset.hadSkill() && flaky.mayTicket(run, trajectory, point, onset.onsetStep())) {
                 opened = open(run, trajectory, onset, point, alerts);
             }
             // Whatever the class, the swing or the checkpoint count says: a gross drop is a ticket.
             if (!opened) {
-                RegressionDetector.Onset gross = regressions.findGrossDrop(trajectory, changed);
+                RegressionDetector.Onset gross = regressions.findGrossDrop(trajectory, changed, dof);
                 opened = gross != null && open(run, trajectory, gross, point, alerts);
             }
             if (!opened && onset != null && !onset.hadSkill() && isImbalancedClassification(trajectory)
@@ -86,6 +86,8 @@ public final class EvalMonitor {
                 addIfPresent(alerts, noisy.binaryFlip(trajectory, point, onset));
             }
         }
+        // After the tests, so a drop found at this checkpoint keeps its neighbour's residual out of the tail.
+        analysis.countTailResidual(trajectory, run, changed);
         addIfPresent(alerts, flaky.endIfCalm(run, trajectory, point));
         summarise(trajectory, summary, point);
         return outcome(run, trajectory, alerts);

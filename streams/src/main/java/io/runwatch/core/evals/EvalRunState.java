@@ -16,6 +16,12 @@ public final class EvalRunState {
     public HashMap<String, TrajectorySummary> trajectories = new HashMap<>();
     /** Per benchmark: how its drops came and went (see {@code FlakyClassifier}). */
     public HashMap<String, BenchmarkSwings> benchmarks = new HashMap<>();
+    /**
+     * Neighbour residuals of all the run's trajectories and how many were beyond 3 noise units: the run's
+     * eval harness sets the tail a young trajectory of it starts from (see {@code TrajectoryAnalysis#tailDof}).
+     */
+    public long tailResiduals;
+    public long tailResidualsBeyond3;
 
     /** Whether drops of {@code benchmark} alone are currently not ticketed. */
     public boolean isFlaky(String benchmark) {

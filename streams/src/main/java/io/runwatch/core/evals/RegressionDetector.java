@@ -81,12 +81,12 @@ final class RegressionDetector {
      * empirical spread, so a benchmark that swings every checkpoint cannot talk such a drop away; tested from
      * the second checkpoint on.
      */
-    Onset findGrossDrop(TrajectoryState t, int firstChanged) {
+    Onset findGrossDrop(TrajectoryState t, int firstChanged, double dof) {
         for (int k = Math.max(1, firstChanged); k < t.recent.size(); k++) {
             if (t.recent.get(k).step <= t.lastEpisodeEndStep) {
                 continue;
             }
-            Onset onset = grossDropAt(t, k);
+            Onset onset = grossDropAt(t, k, dof);
             if (onset != null) {
                 return onset;
             }
@@ -94,7 +94,7 @@ final class RegressionDetector {
         return null;
     }
 
-    private Onset grossDropAt(TrajectoryState t, int k) {
+    private Onset grossDropAt(TrajectoryState t, int k, double dof) {
         int before = Math.min(settings.levelCheckpoints(), k);
         double catastrophicDrop = catastrophicDrop(t);
         // A loss falling fast has left its own level behind: measured from the previous checkpoint when that is
@@ -125,12 +125,19 @@ final class RegressionDetector {
         // around chance has no skill to lose, however many sampling errors its swings are.
         double margin = chance == null ? Double.NaN : level - chance.high();
         boolean hadSkill = chance == null || margin >= SKILL_MARGIN * noise.total() && margin >= CATASTROPHIC_MIN_Z * sampling;
-        if (chance != null && hadSkill && z >= CATASTROPHIC_MIN_Z
+        // A benchmark that swings beyond its sampling error (an unstable format: said once, eval_noisy unstable)
+        // moves many sampling errors and a good share of its margin every few checkpoints; what a human wants
+        // to hear about on it is a drop beyond its own swing too: past the single-checkpoint threshold of its
+        // tail-aware model, in its full noise unit. Trajectories whose swing is their sampling error are unchanged.
+        boolean swings = noise.empiricalCounts() && noise.empirical() > Math.max(noise.binomial(), noise.seed());
+        boolean beyondSwing = !swings || drop >= unit * Significance.singleCheckpointZ(settings.alpha(),
+                t.checkpointsSeen, dof);
+        if (chance != null && hadSkill && beyondSwing && z >= CATASTROPHIC_MIN_Z
                 && drop >= settings.catastrophicChanceShare() * margin) {
             return new Onset(k, step, reference, noise, unit, z, CATASTROPHIC_MIN_Z, CATASTROPHIC, null, true);
         }
         boolean againstChance = chance == null || (hadSkill && drop >= settings.neverMuteChanceShare() * margin);
-        if (z >= settings.neverMuteZ() && againstChance) {
+        if (z >= settings.neverMuteZ() && againstChance && beyondSwing) {
             return new Onset(k, step, reference, noise, unit, z, settings.neverMuteZ(), LARGE_DROP, null, true);
         }
         return null;
@@ -171,13 +178,13 @@ final class RegressionDetector {
      * checkpoints cannot have changed their verdict (the hindsight test looks up to 4 + 2 checkpoints past
      * the first it tests).
      */
-    Onset findOnset(TrajectoryState t, int firstChanged) {
+    Onset findOnset(TrajectoryState t, int firstChanged, double dof) {
         int lookBack = TrajectoryAnalysis.BRACKET_SIDE + HINDSIGHT_SPANS - 1;
         for (int k = Math.max(0, firstChanged - lookBack); k < t.recent.size(); k++) {
             if (t.recent.get(k).step <= t.lastEpisodeEndStep) {
                 continue;
             }
-            Onset onset = testAt(t, k);
+            Onset onset = testAt(t, k, dof);
             if (onset != null) {
                 return onset;
             }
@@ -185,10 +192,10 @@ final class RegressionDetector {
         return null;
     }
 
-    private Onset testAt(TrajectoryState t, int k) {
+    private Onset testAt(TrajectoryState t, int k, double dof) {
         long m = t.checkpointsSeen;
-        double single = settings.confirmWithNext() ? Significance.singleCheckpointZ(settings.alpha(), m, settings.tailDof())
-                : Significance.upperQuantile(settings.alpha() / Math.max(1, m), settings.tailDof());
+        double single = settings.confirmWithNext() ? Significance.singleCheckpointZ(settings.alpha(), m, dof)
+                : Significance.upperQuantile(settings.alpha() / Math.max(1, m), dof);
         Reference reference = analysis.reference(t, k);
         NoiseEstimate noise = analysis.noise(t, k, seedsAt(t, k));
         Expectation expected = analysis.expectation(t, k, noise.total());
@@ -204,7 +211,7 @@ final class RegressionDetector {
             // bends up sharply (a capability emerging), the line through both sides passes above the last
             // points before the bend.
             if (z >= settings.movedZ()) {
-                Onset dip = dipInHindsight(t, k, m, noise, hadSkill(t, reference, noise));
+                Onset dip = dipInHindsight(t, k, m, noise, hadSkill(t, reference, noise), dof);
                 if (dip != null) {
                     return dip;
                 }
@@ -212,7 +219,7 @@ final class RegressionDetector {
             // A step down on a flat or falling stretch: the best recent level remembers where the score was.
             double levelUnit = pointUnit(noise);
             double belowLevel = (reference.level() - t.orientedMean(k)) / levelUnit;
-            double belowBest = againstBestLevelZ(m, k);
+            double belowBest = againstBestLevelZ(m, k, dof);
             if (belowLevel >= belowBest) {
                 return new Onset(k, step, reference, noise, levelUnit, belowLevel, belowBest, BELOW_BEST_LEVEL,
                         null, hadSkill(t, reference, noise));
@@ -222,23 +229,26 @@ final class RegressionDetector {
                 double next = (nextExpected.score() - t.orientedMean(k + 1))
                         / (noise.total() * nextExpected.spread());
                 double pair = Significance.confirmedPairZ(settings.alpha(), m,
-                        sharedShare(expected.spread(), nextExpected.spread()));
+                        sharedShare(expected.spread(), nextExpected.spread()), dof);
                 if (z >= pair && next >= pair) {
                     return new Onset(k, step, asReference(expected, k, t), noise, unit, Math.min(z, next), pair,
                             "confirmed", t.recent.get(k + 1).step, hadSkill(t, reference, noise));
                 }
             }
         }
-        return levelDeclineAt(t, k, m);
+        return levelDeclineAt(t, k, m, dof);
     }
 
     /**
      * The mean of 1 to {@code HINDSIGHT_SPANS} checkpoints from k on against the line through the two
      * checkpoints before and the two after them, or null. Every length is a test of its own in the budget.
      */
-    private Onset dipInHindsight(TrajectoryState t, int k, long checkpoints, NoiseEstimate noise, boolean hadSkill) {
-        double threshold = Significance.singleCheckpointZ(settings.alpha(), checkpoints * HINDSIGHT_SPANS, settings.tailDof());
+    private Onset dipInHindsight(TrajectoryState t, int k, long checkpoints, NoiseEstimate noise, boolean hadSkill,
+                                 double dof) {
         for (int length = 1; length <= HINDSIGHT_SPANS; length++) {
+            // The mean of a longer dip has a lighter tail than one checkpoint.
+            double threshold = Significance.singleCheckpointZ(settings.alpha(), checkpoints * HINDSIGHT_SPANS,
+                    Significance.dofOfMean(dof, length));
             Expectation line = analysis.bracketed(t, k, length);
             if (line == null) {
                 return null;
@@ -259,10 +269,10 @@ final class RegressionDetector {
      * levels sits above the true level by chance, so the Bonferroni count also covers the W roughly
      * independent (non-overlapping) levels of the lookback it was picked from.
      */
-    private double againstBestLevelZ(long checkpoints, int endExclusive) {
+    private double againstBestLevelZ(long checkpoints, int endExclusive, double dof) {
         int searched = Math.min(endExclusive, settings.lookbackCheckpoints());
         long levels = Math.max(1, searched / settings.levelCheckpoints());
-        return Significance.singleCheckpointZ(settings.alpha(), Math.max(1, checkpoints) * levels, settings.tailDof());
+        return Significance.singleCheckpointZ(settings.alpha(), Math.max(1, checkpoints) * levels, dof);
     }
 
     /**
@@ -279,14 +289,15 @@ final class RegressionDetector {
     }
 
     /** The mean of the newest {@code levelCheckpoints} up to k against the best level before them. */
-    private Onset levelDeclineAt(TrajectoryState t, int k, long checkpoints) {
+    private Onset levelDeclineAt(TrajectoryState t, int k, long checkpoints, double dof) {
         int size = settings.levelCheckpoints();
         int windowStart = k - size + 1;
         // A level that still holds checkpoints of a finished episode would reopen it.
         if (windowStart < 0 || t.recent.get(windowStart).step <= t.lastEpisodeEndStep) {
             return null;
         }
-        double threshold = againstBestLevelZ(checkpoints, windowStart);
+        // Both sides are means of a level's checkpoints: lighter-tailed than one checkpoint.
+        double threshold = againstBestLevelZ(checkpoints, windowStart, Significance.dofOfMean(dof, size));
         Reference reference = analysis.reference(t, windowStart);
         NoiseEstimate noise = analysis.noise(t, windowStart, 1);
         if (reference == null || !noise.isKnown()) {

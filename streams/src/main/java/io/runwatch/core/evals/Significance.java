@@ -8,7 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * a 200-checkpoint run gets 200 chances to see a 3σ wobble, so its single-checkpoint threshold is higher
  * than a 20-checkpoint run's (Bonferroni over the checkpoints tested so far).
  */
-final class Significance {
+public final class Significance {
     private Significance() {
     }
 
@@ -23,6 +23,48 @@ final class Significance {
      */
     static double singleCheckpointZ(double alpha, long checkpoints, double dof) {
         return upperQuantile(alpha / (2.0 * Math.max(1, checkpoints)), dof);
+    }
+
+    /**
+     * Degrees of freedom of the Student-t the tail-aware model is fitted on, lightest tail first (0: Gaussian),
+     * with the share of neighbour residuals beyond 3 robust sigmas each gives: the residual of a checkpoint from
+     * the line through its two neighbours, |x − (x₋ + x₊)/2| / √1.5, of noise scaled to robust sigma 1 (Monte
+     * Carlo, 4·10⁶ draws each; the residual mixes three draws, so its tail is lighter than one draw's).
+     */
+    static final double[] TAIL_DOFS = {0, 50, 30, 20, 15, 12, 10, 8, 7, 6, 5, 4, 3};
+    static final double[] RESIDUAL_SHARE_BEYOND_3 = {0.00267, 0.00352, 0.00418, 0.00510, 0.00616, 0.00737,
+        0.00871, 0.01094, 0.01282, 0.01561, 0.02007, 0.02772, 0.04353};
+
+    /** The share of neighbour residuals beyond 3 robust sigmas that noise of {@code dof} gives (grid values). */
+    static double residualShareBeyond3(double dof) {
+        for (int i = 0; i < TAIL_DOFS.length; i++) {
+            if (dof <= 0 ? TAIL_DOFS[i] == 0 : TAIL_DOFS[i] > 0 && TAIL_DOFS[i] <= dof) {
+                return RESIDUAL_SHARE_BEYOND_3[i];
+            }
+        }
+        return RESIDUAL_SHARE_BEYOND_3[RESIDUAL_SHARE_BEYOND_3.length - 1];
+    }
+
+    /**
+     * The lightest-tailed grid dof whose residual share beyond 3 robust sigmas is at least {@code share}: the
+     * thresholds err towards the heavier tail. Quantised to the grid so the threshold cache stays small.
+     */
+    public static double dofForShare(double share) {
+        for (int i = 0; i < TAIL_DOFS.length; i++) {
+            if (RESIDUAL_SHARE_BEYOND_3[i] >= share) {
+                return TAIL_DOFS[i];
+            }
+        }
+        return TAIL_DOFS[TAIL_DOFS.length - 1];
+    }
+
+    /**
+     * The dof of a Student-t with the excess kurtosis of the mean of {@code count} draws of one with {@code dof}
+     * (6/(ν−4) shrinks by 1/count): the mean of a few checkpoints has a lighter tail than one of them. Heavier
+     * tails than ν = 4 have no kurtosis to match and keep their dof.
+     */
+    static double dofOfMean(double dof, double count) {
+        return dof <= 4 || count <= 1 ? dof : 4 + count * (dof - 4);
     }
 
     private static final Map<Long, Double> T_QUANTILES = new ConcurrentHashMap<>();
@@ -123,6 +165,12 @@ final class Significance {
      *
      * @param correlation correlation of the two z's under no drop: the expectation's share of their variance
      */
+    static double confirmedPairZ(double alpha, long checkpoints, double correlation, double dof) {
+        double gaussian = confirmedPairZ(alpha, checkpoints, correlation);
+        // Each z mapped through its marginal: the Student-t value as far in the tail as the Gaussian one.
+        return dof <= 0 ? gaussian : upperQuantile(normalTail(gaussian), dof);
+    }
+
     static double confirmedPairZ(double alpha, long checkpoints, double correlation) {
         long m = Math.max(1, checkpoints);
         int grid = (int) Math.ceil(Math.min(0.95, Math.max(0, correlation)) / CORRELATION_STEP - 1e-9);

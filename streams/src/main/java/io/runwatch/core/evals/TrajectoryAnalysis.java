@@ -301,6 +301,71 @@ final class TrajectoryAnalysis {
         return new NoiseEstimate(binomialOfMean, seed, empirical, floor(t, from, endExclusive), counts);
     }
 
+    /**
+     * The tail-aware noise model: the degrees of freedom of the Student-t (scaled to robust sigma 1) the
+     * thresholds assume for this trajectory, from shares of neighbour residuals beyond 3 noise units, in two
+     * layers: the run's (all its trajectories: one eval harness, one tail) pooled with
+     * {@value #TAIL_PRIOR_RESIDUALS} residuals of the prior share that {@code evals.noise.tail.dof} gives (fitted
+     * on the real tables); then the trajectory's own pooled with {@value #TAIL_PRIOR_RESIDUALS} of the run's. The
+     * share is mapped back to a dof on the grid of {@link Significance#TAIL_DOFS}. A young run gets the prior, a
+     * young trajectory of an older run the run's tail, one with hundreds of checkpoints mostly its own. 0
+     * (Gaussian) when the prior is 0.
+     */
+    double tailDof(TrajectoryState t, EvalRunState run) {
+        double prior = settings.tailDof();
+        if (prior <= 0) {
+            return 0;
+        }
+        double runShare = (run.tailResidualsBeyond3 + TAIL_PRIOR_RESIDUALS * Significance.residualShareBeyond3(prior))
+                / (run.tailResiduals + TAIL_PRIOR_RESIDUALS);
+        double share = (t.tailResidualsBeyond3 + TAIL_PRIOR_RESIDUALS * runShare)
+                / (t.tailResiduals + TAIL_PRIOR_RESIDUALS);
+        return Significance.dofForShare(share);
+    }
+
+    /**
+     * Residuals a prior tail counts as: about 2 exceedances of 3 noise units at the fitted share (1.1 %), so
+     * the evidence below it outweighs it only after ~200 residuals, when its own share is known to about ±45 %
+     * (a count of ~5 exceedances).
+     */
+    static final int TAIL_PRIOR_RESIDUALS = 200;
+    /** The first checkpoints bend too fast for a line through neighbours; their residuals are not noise. */
+    private static final int TAIL_WARMUP_CHECKPOINTS = 10;
+
+    /**
+     * Counts the residual of the checkpoint before the newest, once the newest (at {@code changed}) arrived:
+     * each checkpoint once, in arrival order of the newest; late fills and re-deliveries are not counted again.
+     * Not while an episode is open or right after one, so a found drop does not widen the noise's tail, nor
+     * while the trajectory is classed noisy (a yes/no task flipping between its majority rate and the
+     * complement). The run's pool leaves out trajectories that swing beyond their sampling error or whose
+     * benchmark is flaky: their own tail is theirs, not the harness's.
+     */
+    void countTailResidual(TrajectoryState t, EvalRunState run, int changed) {
+        int size = t.recent.size();
+        if (changed != size - 1 || size < 3 || t.checkpointsSeen <= TAIL_WARMUP_CHECKPOINTS || t.noisy
+                || t.openRegressionId != null || t.lastEpisodeEndStep >= t.recent.get(size - 3).step) {
+            return;
+        }
+        int i = size - 2;
+        double before = t.recent.get(i - 1).step;
+        double after = t.recent.get(i + 1).step;
+        double w = (after - t.recent.get(i).step) / (after - before);
+        double expected = w * t.orientedMean(i - 1) + (1 - w) * t.orientedMean(i + 1);
+        double residual = Math.abs(t.orientedMean(i) - expected) / Math.sqrt(1 + w * w + (1 - w) * (1 - w));
+        NoiseEstimate noise = noise(t, i, RegressionDetector.seedsAt(t, i));
+        if (!noise.isKnown()) {
+            return;
+        }
+        boolean beyond = residual > 3 * noise.total();
+        t.tailResiduals++;
+        t.tailResidualsBeyond3 += beyond ? 1 : 0;
+        boolean swings = noise.empiricalCounts() && noise.empirical() > Math.max(noise.binomial(), noise.seed());
+        if (!swings && !run.isFlaky(t.benchmark)) {
+            run.tailResiduals++;
+            run.tailResidualsBeyond3 += beyond ? 1 : 0;
+        }
+    }
+
     /** {@code relativeNoiseFloor} of the window's mean score; log-perplexity differences are already relative. */
     private double floor(TrajectoryState t, int from, int to) {
         if (to <= from) {

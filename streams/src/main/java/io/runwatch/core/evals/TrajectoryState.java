@@ -28,8 +28,13 @@ public final class TrajectoryState {
     public ValueSketch older = new ValueSketch();
     /** Step of the newest checkpoint that left {@link #recent}; results at or before it arrive too late. */
     public long compressedThroughStep = Long.MIN_VALUE;
-    /** Results dropped because their checkpoint had already left the retained window. */
-    public long lateResultsDropped;
+    /**
+     * The tail of this trajectory's noise, counted over its whole life in O(1): neighbour residuals measured
+     * (each checkpoint once, when the one after it arrives) and how many were beyond 3 noise units; see
+     * {@code TrajectoryAnalysis#tailDof}.
+     */
+    public long tailResiduals;
+    public long tailResidualsBeyond3;
     /** Σ over all checkpoint pairs of sign(Δstep)·sign(Δscore): Kendall's tau numerator. */
     public double kendallSum;
 

@@ -21,16 +21,28 @@ class EvalMonitorTest {
     private static final double SIGMA = Math.sqrt(0.6 * 0.4 / ITEMS); // ≈ 0.01
 
     private final EvalMonitor monitor = new EvalMonitor(EvalSettings.defaults());
+    /** The tail-aware noise model at the prior fitted on the real tables, whatever the default. */
+    private static final EvalSettings TAIL_AWARE = io.runwatch.config.Settings.defaults()
+            .with(io.runwatch.config.Settings.EVAL_TAIL_DOF, 8.0).evals();
 
     /** Feeds points and keeps per-trajectory state as the topology does. */
     private final class Run {
         final EvalRunState state = new EvalRunState();
         final Map<String, TrajectoryState> trajectories = new HashMap<>();
         final List<Alert> alerts = new ArrayList<>();
+        final EvalMonitor by;
         EvalOutcome last;
 
+        Run() {
+            this(monitor);
+        }
+
+        Run(EvalMonitor by) {
+            this.by = by;
+        }
+
         EvalOutcome feed(EvalPoint p) {
-            last = monitor.onEval(state, trajectories.computeIfAbsent(p.trajectoryKey(), k -> new TrajectoryState()), p);
+            last = by.onEval(state, trajectories.computeIfAbsent(p.trajectoryKey(), k -> new TrajectoryState()), p);
             alerts.addAll(last.alerts());
             return last;
         }
@@ -319,6 +331,58 @@ class EvalMonitorTest {
     }
 
     @Test
+    void anUnstableFormatsOrdinarySwingIsNotGrossButItsFallToChanceIs() {
+        Run run = new Run();
+        int items = 14_042;
+        double sigma = Math.sqrt(0.65 * 0.35 / items); // ≈ 0.004; the format swings 8 of them
+        Random random = new Random(6);
+        for (int i = 0; i < 60; i++) {
+            double swing = random.nextGaussian() * 8 * sigma;
+            // checkpoint 40: a swing of 3.5 of its own swings (28 sampling errors, 28 % of its margin above
+            // chance): gross against the sampling error alone, ordinary for this format
+            double value = i == 40 ? 0.65 - 28 * sigma : i == 50 ? 0.26 : 0.65 + swing;
+            run.feed(new EvalPoint("r1", (i + 1) * 1000L, "mmlu", "acc_mc", value, null, items, null, null, null,
+                    i, true));
+        }
+
+        // before the swing counted, checkpoint 40 was a large_drop
+        List<Alert> regressions = run.of(AlertType.eval_regression).stream().filter(Alert::isFiring).toList();
+        assertThat(regressions).extracting(Alert::step).containsExactly(51_000L);
+    }
+
+    @Test
+    void theTailModelStartsFromThePriorAndFollowsTheRunsAndTheTrajectorysOwnResiduals() {
+        TrajectoryAnalysis analysis = new TrajectoryAnalysis(TAIL_AWARE);
+        EvalMonitor tailAware = new EvalMonitor(TAIL_AWARE);
+        Run gaussianRun = new Run(tailAware);
+        Run heavyRun = new Run(tailAware);
+        Random random = new Random(8);
+        for (int i = 0; i < 400; i++) {
+            long step = (i + 1) * 1000L;
+            gaussianRun.feed(acc("arc_easy", step, 0.60 + random.nextGaussian() * SIGMA));
+            // every 10th checkpoint jumps 6 sigma up: a heavy tail, and no drop to ticket
+            heavyRun.feed(acc("arc_easy", step, 0.60 + (i % 10 == 5 ? 6 : random.nextGaussian()) * SIGMA));
+            if (i == 5) {
+                assertThat(analysis.tailDof(gaussianRun.trajectories.get("arc_easy:acc"), gaussianRun.state))
+                        .isEqualTo(TAIL_AWARE.tailDof());
+            }
+        }
+        // a young trajectory of each run starts from its run's tail
+        gaussianRun.feed(acc("piqa", 1000, 0.60));
+        heavyRun.feed(acc("piqa", 1000, 0.60));
+
+        TrajectoryState gaussian = gaussianRun.trajectories.get("arc_easy:acc");
+        double prior = TAIL_AWARE.tailDof();
+        assertThat(analysis.tailDof(gaussian, gaussianRun.state)).isGreaterThan(prior); // lighter: lower thresholds
+        assertThat(analysis.tailDof(heavyRun.trajectories.get("arc_easy:acc"), heavyRun.state)).isLessThan(prior);
+        assertThat(analysis.tailDof(gaussianRun.trajectories.get("piqa:acc"), gaussianRun.state)).isGreaterThan(prior);
+        assertThat(analysis.tailDof(heavyRun.trajectories.get("piqa:acc"), heavyRun.state)).isLessThan(prior);
+        assertThat(gaussian.tailResiduals).isBetween(380L, 390L);
+        // the run's pool leaves out the checkpoints where the trajectory's swing looked beyond its sampling error
+        assertThat(gaussianRun.state.tailResiduals).isPositive().isLessThanOrEqualTo(gaussian.tailResiduals);
+    }
+
+    @Test
     void aBinaryTaskFallingFromWellAboveItsMajorityRateBackToItIsADrop() {
         Run run = new Run();
         Random random = new Random(3);
@@ -485,7 +549,11 @@ class EvalMonitorTest {
         Run resumed = new Run();
         resumed.alerts.addAll(restored.alerts);
         resumed.trajectories.put("arc_easy:acc", Json.MAPPER.readValue(trajectoryJson, TrajectoryState.class));
-        resumed.state.trajectories.putAll(Json.MAPPER.readValue(runJson, EvalRunState.class).trajectories);
+        EvalRunState runCopy = Json.MAPPER.readValue(runJson, EvalRunState.class);
+        resumed.state.trajectories.putAll(runCopy.trajectories);
+        resumed.state.benchmarks.putAll(runCopy.benchmarks);
+        resumed.state.tailResiduals = runCopy.tailResiduals;
+        resumed.state.tailResidualsBeyond3 = runCopy.tailResidualsBeyond3;
         points.subList(240, 300).forEach(resumed::feed);
 
         assertThat(resumed.alerts).isEqualTo(straight.alerts);
