@@ -49,7 +49,7 @@ class TrainingWidenedEvaluationTest {
             divergencePage.addAll(k.divergence().delays);
         }
         assertThat(spikes).isEqualTo(64 * TrainingEvaluation.WIDENED_SEEDS);
-        assertThat(divergences).isEqualTo(32 * TrainingEvaluation.WIDENED_SEEDS);
+        assertThat(divergences).isEqualTo(48 * TrainingEvaluation.WIDENED_SEEDS);
         assertThat(spikesFound).as("recovering spikes ticketed").isGreaterThanOrEqualTo((int) Math.ceil(0.97 * spikes));
         assertThat(divergencesFound).as("divergences paged").isGreaterThanOrEqualTo((int) Math.ceil(0.97 * divergences));
         assertThat(pagesOnRecoveringSpikes).as("pages on spikes that recover")
