@@ -214,6 +214,11 @@ public final class TrainingEvaluation {
      * suite, each drawn with the pinned seed and the {@code seeds} − 1 after it, scored per kind of run.
      */
     static List<KindScore> widened(Detection detection, int seeds) {
+        return widened(detection, seeds, true);
+    }
+
+    /** The same, with the old suite's row only when {@code withOldSuite}. */
+    static List<KindScore> widened(Detection detection, int seeds, boolean withOldSuite) {
         Map<String, List<Score>> byGroup = new LinkedHashMap<>();
         for (int i = 0; i < seeds; i++) {
             long seed = SyntheticTrainingSuite.SEED + i;
@@ -222,14 +227,18 @@ public final class TrainingEvaluation {
                 String kind = run.isClean() ? "clean" : run.kind();
                 groups.computeIfAbsent("widened/" + kind, k -> new ArrayList<>()).add(run);
             }
-            groups.put("old suite/all", SyntheticTrainingSuite.generate(seed));
+            if (withOldSuite) {
+                groups.put("old suite/all", SyntheticTrainingSuite.generate(seed));
+            }
             groups.forEach((group, runs) -> byGroup.computeIfAbsent(group, g -> new ArrayList<>())
                     .add(score("runwatch", detection, runs, false)));
         }
         List<KindScore> out = new ArrayList<>();
         List<String> order = new ArrayList<>();
         WIDENED_KINDS.forEach(k -> order.add("widened/" + k));
-        order.add("old suite/all");
+        if (withOldSuite) {
+            order.add("old suite/all");
+        }
         for (String group : order) {
             List<Score> scores = byGroup.getOrDefault(group, List.of());
             Tally loss = new Tally();

@@ -312,6 +312,11 @@ public final class TrainingState {
          */
         public double maxSpeedLower;
         /**
+         * {@link #loggedSinceConfirm} at which progress back was first judged stopped, in the current unbroken run
+         * of such verdicts; -1 while it is not. It pages once the verdict has held over fresh data.
+         */
+        public long stalledSince = -1;
+        /**
          * Raw log-excess of the last logged steps (a ring indexed by loggedSinceConfirm): steady rises and
          * progress back are measured on it.
          */

@@ -240,8 +240,9 @@ class TrainingHealthMonitorTest {
 
         /**
          * A bad batch right after a noisy point of a 3% level shift confirms a "spike" (a ticket, rare); the loss
-         * then stays 3% up. Nothing came down, so it is resolved as a level shift, not paged as incomplete
-         * recovery.
+         * then stays 3% up. Nothing came down, so it is never paged as incomplete recovery: it is resolved as a
+         * level shift, or, 180 logged steps on, as back at its trend (the pre-spike slope extrapolated that far is
+         * uncertain by about as much as the shift).
          */
         @Test
         void badBatchOnAThreePercentLevelShiftDoesNotPage() {
@@ -256,9 +257,9 @@ class TrainingHealthMonitorTest {
             assertThat(d.firing(AlertType.loss_spike)).filteredOn(a -> a.severity() == Severity.ticket)
                     .singleElement().satisfies(a -> assertThat(a.step()).isEqualTo(501));
             assertThat(d.firing(AlertType.divergence)).isEmpty();
-            // Resolved as a level shift once it is seen to have stopped, or still an open ticket: never a page.
+            // Resolved as a level shift or as back at its trend, or still an open ticket: never a page.
             assertThat(d.resolved(AlertType.loss_spike)).filteredOn(a -> a.severity() == Severity.ticket)
-                    .allSatisfy(a -> assertThat(a.summary()).contains("level shift"));
+                    .allSatisfy(a -> assertThat(a.summary()).containsAnyOf("level shift", "back to its pre-spike"));
         }
 
         /**
