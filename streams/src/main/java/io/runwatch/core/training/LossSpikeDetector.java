@@ -190,7 +190,6 @@ final class LossSpikeDetector {
 
         LossEpisode episode = new LossEpisode();
         episode.onsetStep = excursion.onsetStep;
-        episode.confirmedAtStep = point.step();
         episode.baseLevel = excursion.baseLevel;
         episode.baseSigma = excursion.baseSigma;
         episode.baseTrend = steadySlope(state.baseline);
@@ -611,7 +610,6 @@ final class LossSpikeDetector {
         LossEpisode episode = new LossEpisode();
         episode.slowDrift = true;
         episode.onsetStep = baseline.firstStepAfterBest;
-        episode.confirmedAtStep = point.step();
         episode.baseLevel = baseline.bestLossLevel;
         episode.baseSigma = baseline.loss.sigma();
         episode.smoothedExcess = level - baseline.bestLossLevel;

@@ -178,8 +178,6 @@ public final class TrainingState {
         /** Mean log-loss and its count over the first half of the skipping stretch when it opened (NaN: none). */
         public double referenceLogLoss = Double.NaN;
         public int referenceLosses;
-        /** Records since the condition last held (resolve after a clean stretch). */
-        public long clearRecords;
     }
 
     /**
@@ -278,7 +276,6 @@ public final class TrainingState {
         public String spikeId;
         public String divergenceId;
         public long onsetStep;
-        public long confirmedAtStep;
         public Long rollbackToStep;
         public double baseLevel;
         public double baseSigma;
