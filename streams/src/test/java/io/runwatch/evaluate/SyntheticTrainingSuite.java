@@ -94,6 +94,9 @@ final class SyntheticTrainingSuite {
      *       comes down part of the way (to 30–70 % of its height over 10–40 logged steps), then stays there
      *       (plateau) or climbs again: tr8-104B went from 6.44 to 11.4 and "200 iterations later went down to ~7
      *       and stayed there" (block 1: +11 % over its pre-spike level, a plateau after a partial fall);
+     *   <li><b>jump then slow creep</b>: a jump of 15 %–200 % (rise 1–12, hold 0–4) that never comes down and creeps
+     *       up by 0.05–0.3 % per logged step (log-uniform): no single stretch climbs steeply, yet it never comes
+     *       back (the divergence of RunwatchEndToEndIT, which once never paged);
      *   <li>logged every step (dense) and every 10 steps (sparse), early (index 150–250) and late (500–700) in
      *       the run, on the old suite's curves (power-law decay, 0.4–1 % noise, bad batches, checkpoints).
      * </ul>
@@ -124,6 +127,13 @@ final class SyntheticTrainingSuite {
         for (int i = 0; i < 8; i++) {
             runs.add(negative("wide-" + negatives[i % 4] + "-" + i, seeds.nextLong(), i % 2 == 1 ? 10 : 1,
                     negatives[i % 4]));
+        }
+        // Drawn after the older kinds, so that adding them left those runs as they were.
+        n = 0;
+        for (int interval : new int[] {1, 10}) {
+            for (int i = 0; i < 8; i++) {
+                runs.add(jumpThenCreep("spike-creep-" + (n++), seeds.nextLong(), interval));
+            }
         }
         return runs;
     }
@@ -170,6 +180,27 @@ final class SyntheticTrainingSuite {
                 : ", then plateaus";
         c.label(TrainingLabel.of(AlertType.divergence, c.step(at), c.step(LOGGED_STEPS - 1), Severity.page));
         return c.build(climbs ? "spike-then-climb" : "spike-then-plateau", Map.of());
+    }
+
+    /**
+     * A jump that stays and keeps creeping up slowly: every few logged steps sets a new high, but no stretch of
+     * eight rises steeply enough to be "keeps climbing" (the shape RunwatchEndToEndIT's divergence run had).
+     */
+    private static TrainingLabelledRun jumpThenCreep(String name, long seed, int interval) {
+        Curve c = new Curve(name, seed, interval);
+        int at = 400 + c.random.nextInt(300);
+        int rise = Math.min(12, logUniform(c.random, 1, 12));
+        int hold = c.random.nextInt(5);
+        double height = Math.log1p(logUniform(c.random, 0.15, 2.0));
+        double creep = logUniform(c.random, 0.0005, 0.003);
+        int i = c.addSlowSpike(at, height, rise, hold, 0, false, 0);
+        for (int k = i + 1; k < LOGGED_STEPS; k++) {
+            c.deviation[k] = height + creep * (k - i);
+        }
+        c.shape = String.format(Locale.ROOT, "noise %.2f%%, jump %+.0f%% at index %d: rise %d, hold %d, then creeps "
+                + "up %.2f%%/logged step", 100 * c.noise, 100 * Math.expm1(height), at, rise, hold, 100 * creep);
+        c.label(TrainingLabel.of(AlertType.divergence, c.step(at), c.step(LOGGED_STEPS - 1), Severity.page));
+        return c.build("spike-then-creep", Map.of());
     }
 
     // ---- scenarios ---------------------------------------------------------------------------------------

@@ -203,7 +203,7 @@ public final class TrainingEvaluation {
 
     /** Kinds of run in the widened suite, in table order; the old suite's rows come after them. */
     static final List<String> WIDENED_KINDS = List.of("slow-spike-linear", "slow-spike-exponential",
-            "spike-then-plateau", "spike-then-climb", "clean");
+            "spike-then-plateau", "spike-then-climb", "spike-then-creep", "clean");
 
     /** One row group of the widened evaluation: runs of one kind over all seeds. */
     record KindScore(String suite, String kind, Tally loss, Tally divergence, Tally total, int cleanRuns) {
@@ -214,6 +214,11 @@ public final class TrainingEvaluation {
      * suite, each drawn with the pinned seed and the {@code seeds} − 1 after it, scored per kind of run.
      */
     static List<KindScore> widened(Detection detection, int seeds) {
+        return widened(detection, seeds, true);
+    }
+
+    /** The same, with the old suite's row only when {@code withOldSuite}. */
+    static List<KindScore> widened(Detection detection, int seeds, boolean withOldSuite) {
         Map<String, List<Score>> byGroup = new LinkedHashMap<>();
         for (int i = 0; i < seeds; i++) {
             long seed = SyntheticTrainingSuite.SEED + i;
@@ -222,14 +227,18 @@ public final class TrainingEvaluation {
                 String kind = run.isClean() ? "clean" : run.kind();
                 groups.computeIfAbsent("widened/" + kind, k -> new ArrayList<>()).add(run);
             }
-            groups.put("old suite/all", SyntheticTrainingSuite.generate(seed));
+            if (withOldSuite) {
+                groups.put("old suite/all", SyntheticTrainingSuite.generate(seed));
+            }
             groups.forEach((group, runs) -> byGroup.computeIfAbsent(group, g -> new ArrayList<>())
                     .add(score("runwatch", detection, runs, false)));
         }
         List<KindScore> out = new ArrayList<>();
         List<String> order = new ArrayList<>();
         WIDENED_KINDS.forEach(k -> order.add("widened/" + k));
-        order.add("old suite/all");
+        if (withOldSuite) {
+            order.add("old suite/all");
+        }
         for (String group : order) {
             List<Score> scores = byGroup.getOrDefault(group, List.of());
             Tally loss = new Tally();
@@ -285,9 +294,10 @@ public final class TrainingEvaluation {
                 "delay to the first ticket p50 / p90 / max (logged steps)",
                 "delay to the divergence page p50 / p90 / max"), rows, List.of(
                 "Widened suite: per seed 64 spikes that recover (rise 1–12 logged steps, hold 0–4, linear or "
-                        + "exponential recovery over 20–300, +5 % to +200 %, logged every step or every 10), 32 "
+                        + "exponential recovery over 20–300, +5 % to +200 %, logged every step or every 10), 48 "
                         + "divergences that first look like them (a partial fall to 30–70 % of the height, then a "
-                        + "plateau or a climb) and 8 clean runs; see SyntheticTrainingSuite#generateWidened for the "
+                        + "plateau or a climb; or a jump that stays and creeps up 0.05–0.3 % per logged step) and 8 "
+                        + "clean runs; see SyntheticTrainingSuite#generateWidened for the "
                         + "sources of each shape. Old suite: SyntheticTrainingSuite#generate, all families, the "
                         + "same seeds.",
                 "A page on a spike that recovers is a false page. Delays from the labelled onset (the first "

@@ -33,8 +33,9 @@ class TrainingEvaluationTest {
         assertThat(runwatch.falseTicketsPer10CleanRuns()).isLessThanOrEqualTo(1.0);
         assertThat(runwatch.families().get(AlertType.loss_spike).medianDelay()).isLessThanOrEqualTo(2.0);
         Tally divergence = runwatch.families().get(AlertType.divergence);
-        // Climbs page 16 logged steps after the onset (past the longest benign rise), plateaus on progress.
-        assertThat(divergence.medianDelay()).isLessThanOrEqualTo(20.0);
+        // Climbs page 16 logged steps after the onset (past the longest benign rise), plateaus on progress once
+        // the verdict has held over two blocks of fresh data (21 on this draw; the issue's target is 60).
+        assertThat(divergence.medianDelay()).isLessThanOrEqualTo(25.0);
         assertThat(TrainingEvaluation.median(divergence.firstReportDelays)).isLessThanOrEqualTo(2.0);
         Tally precursor = runwatch.families().get(AlertType.adam_precursor);
         assertThat(precursor.ahead * 4).isGreaterThanOrEqualTo(precursor.precursorCases * 3);
@@ -49,10 +50,10 @@ class TrainingEvaluationTest {
 
     /**
      * The targets must hold on other draws of the same generator, not only the pinned one (the pinned seed and
-     * the seven after it): at most one false page over all draws (seed 20240613's level-shift run: a bad batch
-     * confirms a "spike" on a 3% shift, whose ticket then pages "climbing again" when the loss wanders up; before
-     * issue 13 it was resolved as a level shift at the end of the 50-step recovery window); over all draws, recall of at least 0.95 in
-     * every family and at most one false ticket per ten clean runs.
+     * the seven after it): no false page over all draws (seed 20240613's level-shift run, where a bad batch
+     * confirms a "spike" on a 3% shift, paged "climbing again" on a noisy fit until the verdict had to hold over
+     * fresh data and the level shift was judged on the level's lower bound); over all draws, recall of at least
+     * 0.95 in every family and at most one false ticket per ten clean runs.
      */
     @Test
     void targetsHoldOnEightSyntheticDraws() {
@@ -65,7 +66,7 @@ class TrainingEvaluationTest {
             falseTickets += scores.get(i).total().falseTickets;
             cleanRuns += scores.get(i).cleanRuns();
         }
-        assertThat(falsePages).as("false pages over eight draws").isLessThanOrEqualTo(1);
+        assertThat(falsePages).as("false pages over eight draws").isZero();
         for (AlertType family : TrainingEvaluation.FAMILIES) {
             int labelled = scores.stream().mapToInt(s -> s.families().get(family).labelled).sum();
             int detected = scores.stream().mapToInt(s -> s.families().get(family).detected).sum();

@@ -4,42 +4,49 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.runwatch.config.Settings;
 import io.runwatch.evaluate.TrainingEvaluation.KindScore;
+import io.runwatch.evaluate.TrainingEvaluation.Tally;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 13's targets for spikes that take long to come back, on the widened suite over eight seeds (about a
- * minute): recall of at least 0.97 in each family, at most one false ticket per ten clean runs, a median delay to
- * the first ticket of at most two logged steps and a median divergence page at most 60 logged steps after the
- * onset. The issue asks for no page at all on a recovering spike; two of 512 still page (a linear recovery
- * whose pre-spike trend is extrapolated too steeply), which this test pins as the ceiling until that is fixed.
+ * Issue 13's targets for spikes that take long to come back, on the widened suite over eight seeds (the old
+ * suite's rows are pinned by {@link TrainingEvaluationTest}): recall of at least 0.97 in every kind of run (each
+ * recovering shape ticketed, each divergence shape paged), no page on any spike that recovers, at most one false
+ * ticket per ten clean runs (every false ticket of the suite counts), a median delay to the first ticket of at
+ * most two logged steps and a median divergence page at most 60 logged steps after the onset.
  */
 class TrainingWidenedEvaluationTest {
-    private static final int FALSE_PAGES_ON_RECOVERING_SPIKES_CEILING = 2;
+    static final double MIN_RECALL = 0.97;
+    static final int MAX_PAGES_ON_RECOVERING_SPIKES = 0;
+    static final double MAX_FALSE_TICKETS_PER_10_CLEAN_RUNS = 1.0;
+    static final double MAX_MEDIAN_FIRST_TICKET = 2.0;
+    static final double MAX_MEDIAN_DIVERGENCE_PAGE = 60.0;
 
     @Test
     void widenedSuiteMeetsTheTargetsOverEightSeeds() {
         List<KindScore> scores = TrainingEvaluation.widened(new MonitorDetection(Settings.defaults()),
-                TrainingEvaluation.WIDENED_SEEDS);
+                TrainingEvaluation.WIDENED_SEEDS, false);
         int spikes = 0;
-        int spikesFound = 0;
         int divergences = 0;
-        int divergencesFound = 0;
         int pagesOnRecoveringSpikes = 0;
         int falseTickets = 0;
         int cleanRuns = 0;
         List<Double> firstTicket = new ArrayList<>();
         List<Double> divergencePage = new ArrayList<>();
         for (KindScore k : scores) {
-            if (!k.suite().equals("widened")) {
-                continue;
+            assertThat(k.suite()).isEqualTo("widened");
+            boolean recovers = k.kind().startsWith("slow-spike");
+            Tally family = recovers ? k.loss() : k.divergence();
+            if (!k.kind().equals("clean")) {
+                assertThat(family.labelled).as("%s episodes", k.kind()).isEqualTo(
+                        (recovers ? 32 : 16) * TrainingEvaluation.WIDENED_SEEDS);
+                assertThat(family.detected).as("%s recall (%s)", k.kind(), recovers ? "ticketed" : "paged")
+                        .isGreaterThanOrEqualTo((int) Math.ceil(MIN_RECALL * family.labelled));
             }
             spikes += k.loss().labelled;
-            spikesFound += k.loss().detected;
             divergences += k.divergence().labelled;
-            divergencesFound += k.divergence().detected;
-            if (k.kind().startsWith("slow-spike")) {
+            if (recovers) {
                 pagesOnRecoveringSpikes += k.total().falsePages;
             }
             falseTickets += k.total().falseTickets;
@@ -49,14 +56,15 @@ class TrainingWidenedEvaluationTest {
             divergencePage.addAll(k.divergence().delays);
         }
         assertThat(spikes).isEqualTo(64 * TrainingEvaluation.WIDENED_SEEDS);
-        assertThat(divergences).isEqualTo(32 * TrainingEvaluation.WIDENED_SEEDS);
-        assertThat(spikesFound).as("recovering spikes ticketed").isGreaterThanOrEqualTo((int) Math.ceil(0.97 * spikes));
-        assertThat(divergencesFound).as("divergences paged").isGreaterThanOrEqualTo((int) Math.ceil(0.97 * divergences));
+        assertThat(divergences).isEqualTo(48 * TrainingEvaluation.WIDENED_SEEDS);
+        assertThat(cleanRuns).isEqualTo(8 * TrainingEvaluation.WIDENED_SEEDS);
         assertThat(pagesOnRecoveringSpikes).as("pages on spikes that recover")
-                .isLessThanOrEqualTo(FALSE_PAGES_ON_RECOVERING_SPIKES_CEILING);
-        assertThat(10.0 * falseTickets / cleanRuns).as("false tickets per 10 clean runs").isLessThanOrEqualTo(1.0);
-        assertThat(TrainingEvaluation.median(firstTicket)).as("median delay to the first ticket").isLessThanOrEqualTo(2.0);
+                .isLessThanOrEqualTo(MAX_PAGES_ON_RECOVERING_SPIKES);
+        assertThat(10.0 * falseTickets / cleanRuns).as("false tickets per 10 clean runs")
+                .isLessThanOrEqualTo(MAX_FALSE_TICKETS_PER_10_CLEAN_RUNS);
+        assertThat(TrainingEvaluation.median(firstTicket)).as("median delay to the first ticket")
+                .isLessThanOrEqualTo(MAX_MEDIAN_FIRST_TICKET);
         assertThat(TrainingEvaluation.median(divergencePage)).as("median divergence page after onset")
-                .isLessThanOrEqualTo(60.0);
+                .isLessThanOrEqualTo(MAX_MEDIAN_DIVERGENCE_PAGE);
     }
 }

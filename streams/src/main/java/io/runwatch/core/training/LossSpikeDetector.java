@@ -27,9 +27,10 @@ import java.util.List;
  *       {@code spikeMinRise} and either both reach {@code spikeConfirmZ} or it is three points long;
  *   <li>an excursion of one point is a bad batch: counted, reported as info;
  *   <li>an open spike resolves after two points back at the pre-spike level, and escalates to a
- *       {@code divergence} page when the loss keeps climbing, makes no progress back for
- *       {@code recoveryProgressSteps}, or is not back within the recovery window (unless it is a level
- *       shift: less than {@code spikeMinRise} up and never higher, which resolves instead);
+ *       {@code divergence} page when it is far beyond any benign spike, keeps climbing past the
+ *       longest benign rise, or its progress back toward the pre-spike trend stops or reverses, judged on a
+ *       robust fit and confirmed over {@value #STALLED_BLOCKS} blocks of fresh data (unless it is a level shift:
+ *       possibly less than {@code spikeMinRise} up and never higher, which resolves instead);
  *   <li>a slow rise of the smoothed loss over its best level pages as divergence without any spike.
  * </ul>
  */
@@ -73,6 +74,14 @@ final class LossSpikeDetector {
      * after a partial fall drops to the speed of the trend model's error.
      */
     private static final double SLOWDOWN = 4.0;
+    /**
+     * Blocks of fresh data over which a "stopped" verdict must hold before it pages. Judged at every logged step,
+     * a 2.5-sigma verdict comes up by chance somewhere in a recovery of hundreds of steps (2 of 512 recovering
+     * spikes paged so over 8 seeds); two new blocks out of six make the second look partly independent. Measured
+     * on the widened suite over 8 seeds: 2 blocks, no page on a recovering spike and the median divergence page
+     * 35-41 logged steps after the onset; 3 blocks, 2-4 steps later and one plateau more missed.
+     */
+    private static final long STALLED_BLOCKS = 2;
     /** Exponent of the decay of the pre-spike slope with the step (see {@link #expectedDrop}). */
     private static final double TREND_DECAY = 2.0;
     private static final double RATE_ALPHA = 1.0 / 1000;
@@ -181,11 +190,11 @@ final class LossSpikeDetector {
 
         LossEpisode episode = new LossEpisode();
         episode.onsetStep = excursion.onsetStep;
-        episode.confirmedAtStep = point.step();
         episode.baseLevel = excursion.baseLevel;
         episode.baseSigma = excursion.baseSigma;
-        episode.baseTrend = Math.max(excursion.baseTrend, steadySlope(state.baseline));
-        episode.baseTrendPerStep = episode.baseTrend / Math.max(1, state.stepInterval);
+        episode.baseTrend = steadySlope(state.baseline);
+        episode.baseTrendPerStep = slopeAtOnset(episode.baseTrend / Math.max(1, state.stepInterval),
+                excursion.onsetStep, state.stepInterval);
         episode.confirmDelay = excursion.points - 1;
         episode.smoothedExcess = (excursion.lastExcess + excursion.previousExcess) / 2;
         episode.peakSmoothedExcess = episode.smoothedExcess;
@@ -219,13 +228,27 @@ final class LossSpikeDetector {
 
     /**
      * The pre-spike slope from the lag of the slow level behind the level: about ten times less noisy than
-     * Holt's trend, which, extrapolated over a long recovery, can put the expected loss a sigma or two too low
-     * and make a recovered loss look stuck up. On a flattening curve it is steeper than the current slope, so
-     * the shallower of the two is extrapolated: an expected drop too small errs towards a ticket, not a page
-     * (their mean was tried: 55 false pages on the widened suite's slow recoveries over 8 seeds, against 1).
+     * Holt's trend, which, extrapolated over a long recovery, can put the expected loss a sigma or two off: too
+     * low makes a recovered loss look stuck up (a false page), too high makes a plateau look like a slow
+     * recovery (a missed divergence). It is the mean slope of the last ~{@value #SLOW_LAG} logged steps, so it
+     * is carried to the onset by {@link #slopeAtOnset}. Measured over 8 seeds with the rest of the rule as it is: the
+     * shallower of this and Holt's trend (the rule before) paged one recovering spike and the old suite's level
+     * shift; this slope, carried to the onset, neither.
      */
     private static double steadySlope(Baseline baseline) {
         return (baseline.loss.level - baseline.slowLossLevel) / SLOW_LAG;
+    }
+
+    /**
+     * The pre-spike slope is measured over the last ~{@value #SLOW_LAG} logged steps (the slow level's lag), so on
+     * a decelerating curve it is the slope of about that long ago, steeper than at the onset. Carried to the
+     * onset with the same power-law decay the expected drop extrapolates with, from at most half the onset step
+     * back (so by a factor of four at most).
+     */
+    private static double slopeAtOnset(double slopePerStep, long onsetStep, long interval) {
+        double onset = Math.max(1, onsetStep);
+        double measuredAt = Math.max(onset / 2, onset - SLOW_LAG * Math.max(1, interval));
+        return slopePerStep * Math.pow(measuredAt / onset, TREND_DECAY);
     }
 
     private void continueEpisode(TrainingState state, LossEpisode episode, MetricPoint point, double logLoss,
@@ -279,16 +302,29 @@ final class LossSpikeDetector {
             return;
         }
         if (progress.level() <= noiseBand) {
+            episode.stalledSince = -1;
             return; // the fit is back at the trend; the smoothed loss lags behind it for a few steps
         }
         double speedUpper = (progress.rate() + PROGRESS_Z * progress.rateError()) / progress.level();
-        if (speedUpper < Math.max(1.0 / settings.recoveryWindowSteps(), episode.maxSpeedLower / SLOWDOWN)) {
-            if (isLevelShift(episode, progress.level())) {
-                resolveAsLevelShift(state, episode, point, logLoss, progress.level(), out);
-            } else {
-                escalate(state, episode, point, logLoss, progress.rising() ? "climbing again" : "not coming back",
-                        out);
+        double speedNeeded = Math.max(1.0 / settings.recoveryWindowSteps(), episode.maxSpeedLower / SLOWDOWN);
+        if (speedUpper >= speedNeeded) {
+            // Only a loss that is really coming back fast enough clears the verdict; one noisy fit keeps it.
+            if (progress.rate() / progress.level() >= speedNeeded) {
+                episode.stalledSince = -1;
             }
+            return;
+        }
+        if (episode.stalledSince < 0) {
+            episode.stalledSince = episode.loggedSinceConfirm;
+        }
+        if (episode.loggedSinceConfirm - episode.stalledSince < STALLED_BLOCKS * episode.blockLength) {
+            return;
+        }
+        // Nothing came down and the level may be under the minimum rise (its lower bound is): a level shift.
+        if (isLevelShift(episode, progress.level() - PROGRESS_Z * progress.levelError())) {
+            resolveAsLevelShift(state, episode, point, logLoss, progress.level(), out);
+        } else {
+            escalate(state, episode, point, logLoss, progress.rising() ? "climbing again" : "not coming back", out);
         }
     }
 
@@ -319,6 +355,7 @@ final class LossSpikeDetector {
             episode.blockFill = 0;
             episode.loggedSincePeak = 0;
             episode.maxSpeedLower = 0;
+            episode.stalledSince = -1;
             return;
         }
         episode.loggedSincePeak++;
@@ -346,7 +383,7 @@ final class LossSpikeDetector {
      * Progress back over the newest blocks: {@code level} is the fitted excess at the newest block, {@code rate}
      * the fitted fall per logged step (negative when rising), {@code rateError} its standard error.
      */
-    record Progress(double level, double rate, double rateError) {
+    record Progress(double level, double levelError, double rate, double rateError) {
         boolean rising() {
             return rate < -PROGRESS_Z * rateError;
         }
@@ -373,7 +410,9 @@ final class LossSpikeDetector {
                 episode.baseSigma / Math.sqrt(episode.blockLength));
         double sxx = n * ((double) n * n - 1) / 12.0;
         double length = episode.blockLength;
-        return new Progress(intercept + slope * (n - 1), -slope / length, blockNoise / Math.sqrt(sxx) / length);
+        double fromCentre = (n - 1) / 2.0;
+        return new Progress(intercept + slope * (n - 1), blockNoise * Math.sqrt(1.0 / n + fromCentre * fromCentre / sxx),
+                -slope / length, blockNoise / Math.sqrt(sxx) / length);
     }
 
     /**
@@ -571,7 +610,6 @@ final class LossSpikeDetector {
         LossEpisode episode = new LossEpisode();
         episode.slowDrift = true;
         episode.onsetStep = baseline.firstStepAfterBest;
-        episode.confirmedAtStep = point.step();
         episode.baseLevel = baseline.bestLossLevel;
         episode.baseSigma = baseline.loss.sigma();
         episode.smoothedExcess = level - baseline.bestLossLevel;

@@ -79,11 +79,4 @@ public record TrainingSettings(
             return new NotTrainingSettings(100, 0.5, 1.0, 10, 0.005, 1e-7, 10, 1e-4, 3, 2.0);
         }
     }
-
-    public TrainingSettings withWarmupSteps(long steps) {
-        return new TrainingSettings(steps, spikeEnterZ, spikeConfirmZ, spikeMinRise, recoveryWindowSteps,
-                recoveryProgressSteps, slowDivergenceRise, spikeRateTicketPer1000, gradSpikeZ, gradPersistSteps,
-                precursorCollapseDecades, precursorUpdateRms, reorderToleranceSteps, snapshotIntervalSteps,
-                spikeMaxRiseSteps, divergenceFastRise, recoveryNoiseZ, notTraining);
-    }
 }

@@ -178,8 +178,6 @@ public final class TrainingState {
         /** Mean log-loss and its count over the first half of the skipping stretch when it opened (NaN: none). */
         public double referenceLogLoss = Double.NaN;
         public int referenceLosses;
-        /** Records since the condition last held (resolve after a clean stretch). */
-        public long clearRecords;
     }
 
     /**
@@ -278,7 +276,6 @@ public final class TrainingState {
         public String spikeId;
         public String divergenceId;
         public long onsetStep;
-        public long confirmedAtStep;
         public Long rollbackToStep;
         public double baseLevel;
         public double baseSigma;
@@ -311,6 +308,11 @@ public final class TrainingState {
          * confidence bound): a recovery that slows far below it has stopped.
          */
         public double maxSpeedLower;
+        /**
+         * {@link #loggedSinceConfirm} at which progress back was first judged stopped, in the current unbroken run
+         * of such verdicts; -1 while it is not. It pages once the verdict has held over fresh data.
+         */
+        public long stalledSince = -1;
         /**
          * Raw log-excess of the last logged steps (a ring indexed by loggedSinceConfirm): steady rises and
          * progress back are measured on it.

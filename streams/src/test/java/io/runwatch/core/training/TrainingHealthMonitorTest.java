@@ -239,9 +239,40 @@ class TrainingHealthMonitorTest {
         }
 
         /**
+         * A +13% spike that rises over 12 logged steps, holds 4 and falls linearly over 228 in 1% noise: judged at
+         * every logged step, a fit over a few blocks of noise looks "climbing again" by chance somewhere in so long
+         * a recovery; the verdict must hold over fresh data before it pages (the widened suite paged one such;
+         * without the confirmation, seed 472 here pages "climbing again" 35 logged steps after the onset).
+         */
+        @Test
+        void longLinearRecoveryInNoiseIsNotPagedOnAChanceFit() {
+            int ticketed = 0;
+            for (long seed = 100; seed < 500; seed++) {
+                double[] loss = curve(800, 1, 0.01, seed);
+                double height = Math.log1p(0.13);
+                for (int k = 1; k <= 12; k++) {
+                    loss[226 + k] += height * k / 12;
+                }
+                for (int k = 1; k <= 4; k++) {
+                    loss[238 + k] += height;
+                }
+                for (int k = 1; k <= 228; k++) {
+                    loss[242 + k] += height * (1 - k / 228.0);
+                }
+                Driver d = new Driver().feed(loss, 1, 200);
+                ticketed += d.firing(AlertType.loss_spike).stream().anyMatch(a -> a.severity() == Severity.ticket)
+                        ? 1 : 0;
+                assertThat(d.firing(AlertType.divergence)).as("seed %d: %s", seed, d.alerts).isEmpty();
+            }
+            // A rise this slow in this much noise is not always ticketed (the baseline absorbs part of it).
+            assertThat(ticketed).isGreaterThanOrEqualTo(300);
+        }
+
+        /**
          * A bad batch right after a noisy point of a 3% level shift confirms a "spike" (a ticket, rare); the loss
-         * then stays 3% up. Nothing came down, so it is resolved as a level shift, not paged as incomplete
-         * recovery.
+         * then stays 3% up. Nothing came down, so it is never paged as incomplete recovery: it is resolved as a
+         * level shift, or, 180 logged steps on, as back at its trend (the pre-spike slope extrapolated that far is
+         * uncertain by about as much as the shift).
          */
         @Test
         void badBatchOnAThreePercentLevelShiftDoesNotPage() {
@@ -256,9 +287,9 @@ class TrainingHealthMonitorTest {
             assertThat(d.firing(AlertType.loss_spike)).filteredOn(a -> a.severity() == Severity.ticket)
                     .singleElement().satisfies(a -> assertThat(a.step()).isEqualTo(501));
             assertThat(d.firing(AlertType.divergence)).isEmpty();
-            // Resolved as a level shift once it is seen to have stopped, or still an open ticket: never a page.
+            // Resolved as a level shift or as back at its trend, or still an open ticket: never a page.
             assertThat(d.resolved(AlertType.loss_spike)).filteredOn(a -> a.severity() == Severity.ticket)
-                    .allSatisfy(a -> assertThat(a.summary()).contains("level shift"));
+                    .allSatisfy(a -> assertThat(a.summary()).containsAnyOf("level shift", "back to its pre-spike"));
         }
 
         /**
