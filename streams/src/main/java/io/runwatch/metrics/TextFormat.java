@@ -171,7 +171,8 @@ final class TextFormat {
     static final double SHORTEST_MIN = 1e-8;
     static final double SHORTEST_LIMIT = 1e15;
     /** Exact powers of ten as doubles (10^22 is the largest one a double holds exactly). */
-    private static final double[] POW10 = new double[23];
+    private static final int MAX_POW10 = 22;
+    private static final double[] POW10 = new double[MAX_POW10 + 1];
     private static final double LOG10_2 = 0.30102999566398120;
     /** 2^50: see {@link #shortestDecimal}. */
     private static final double ONE_CANDIDATE_LIMIT = 0x1p50;
@@ -202,6 +203,9 @@ final class TextFormat {
         double scaled = scale(magnitude, s);
         if (scaled * 10 < ONE_CANDIDATE_LIMIT) {
             s--;
+            if (s < -MAX_POW10) {
+                return -1; // just above SHORTEST_MIN, with 15 digits
+            }
             scaled = scale(magnitude, s);
         }
         long digits = (long) Math.rint(scaled);

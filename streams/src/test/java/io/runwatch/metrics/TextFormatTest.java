@@ -78,7 +78,7 @@ class TextFormatTest {
         SplittableRandom random = new SplittableRandom(13);
         for (int e = -12; e <= 18; e++) {
             double decade = Math.pow(10, e);
-            for (int i = 0; i < 8_000; i++) {
+            for (int i = 0; i < 5_000; i++) {
                 check(decade * (1 + 9 * random.nextDouble()));
             }
         }
