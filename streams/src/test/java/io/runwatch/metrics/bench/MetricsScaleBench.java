@@ -29,7 +29,8 @@ import java.util.Map;
  * counts, one tick's liveness gauges; one run in a hundred with an open alert), then {@code /metrics} rendered as
  * {@code MetricsServer} renders it (a {@code RunwatchRegistry}, as {@code run} uses). Prints, per run count: heap
  * after GC over the empty baseline, the metric work per
- * record (new runs and known runs), one tick's liveness pass, scrape time and size, series, and removal per run.
+ * record (new runs and known runs), one tick's liveness pass, scrape time and size (and GETs of /metrics from a
+ * MetricsServer on 127.0.0.1), series, and removal per run.
  * Times are the CPU time of the measuring thread (GC threads not included), so that other work on the machine
  * does not inflate them; the scrape's wall time is printed too.
  * <pre>
