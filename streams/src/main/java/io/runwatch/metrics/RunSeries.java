@@ -238,19 +238,48 @@ final class RunSeries {
          * text the collector path produces through Prometheus' snapshots and writer, at a fraction of the cost
          * (no snapshot object, no sort, labels escaped once per run). Families are whole; series within a family
          * come in no particular order, which the format allows.
+         *
+         * <p>The format wants each family's lines together, so every run is visited once per family (19 times).
+         * At 100,000 runs the run objects and their label bytes lie all over the heap, and following the pointers
+         * on every visit cost more than the writing (cache misses, ~0.15 µs a line); so one pass first copies what
+         * the lines need — presence masks, values, and the label bytes of every run and group, one after another
+         * — into flat arrays that the family passes then read in order.
          */
         void writeText(OutputStream out) throws IOException {
             RunSeries[] all = runs.get().toArray(new RunSeries[0]);
-            // One pass over the runs into flat arrays: the family passes below then read memory in order.
             int n = all.length;
             int[] masks = new int[n];
             double[] values = new double[n * VALUES.length];
+            Arena labels = new Arena(n, 24);
+            int groupCount = 0;
             for (int i = 0; i < n; i++) {
-                masks[i] = all[i].present; // read first: the values written before it are visible
-                System.arraycopy(all[i].values, 0, values, i * VALUES.length, VALUES.length);
+                RunSeries series = all[i];
+                masks[i] = series.present; // read first: the values written before it are visible
+                System.arraycopy(series.values, 0, values, i * VALUES.length, VALUES.length);
+                labels.add(series.labelText);
+                groupCount += series.groups.length;
             }
+            int[] groupMasks = new int[groupCount];
+            double[] groupValues = new double[2 * groupCount];
+            Arena groupLabels = new Arena(groupCount, 40);
+            int g = 0;
+            for (int i = 0; i < n && g < groupCount; i++) {
+                for (Group group : all[i].groups) {
+                    if (g == groupCount) {
+                        break; // a group added since the count: the next scrape shows it
+                    }
+                    groupMasks[g] = group.present; // read first, as above
+                    groupValues[2 * g] = group.gradNorm;
+                    groupValues[2 * g + 1] = group.updateRmsOverLr;
+                    groupLabels.add(group.labelText);
+                    g++;
+                }
+            }
+            groupCount = g;
+            all = null; // the passes below read only the flat copies
             TextFormat text = new TextFormat(out);
             for (Value value : VALUES) {
+                byte[] name = value.counter ? value.totalName : value.name;
                 boolean header = false;
                 for (int i = 0; i < n; i++) {
                     if ((masks[i] & value.bit) != 0) {
@@ -258,30 +287,54 @@ final class RunSeries {
                             text.header(value.metadata, value.counter);
                             header = true;
                         }
-                        text.sample(value.counter ? value.totalName : value.name, all[i].labelText,
+                        text.sample(name, labels.bytes, labels.start(i), labels.end[i],
                                 values[i * VALUES.length + value.ordinal()]);
                     }
                 }
             }
-            writeGroups(text, all, GROUP_GRAD_NORM, Group.GRAD_NORM);
-            writeGroups(text, all, GROUP_UPDATE_RMS, Group.UPDATE_RMS);
+            writeGroups(text, GROUP_GRAD_NORM, Group.GRAD_NORM, 0, groupCount, groupMasks, groupValues, groupLabels);
+            writeGroups(text, GROUP_UPDATE_RMS, Group.UPDATE_RMS, 1, groupCount, groupMasks, groupValues,
+                    groupLabels);
             text.flush();
         }
 
-        private static void writeGroups(TextFormat text, RunSeries[] all, MetricMetadata family, int bit)
-                throws IOException {
+        private static void writeGroups(TextFormat text, MetricMetadata family, int bit, int offset, int count,
+                                        int[] masks, double[] values, Arena labels) throws IOException {
             byte[] name = TextFormat.ascii(family.getPrometheusName());
             boolean header = false;
-            for (RunSeries series : all) {
-                for (Group g : series.groups) {
-                    if ((g.present & bit) != 0) {
-                        if (!header) {
-                            text.header(family, false);
-                            header = true;
-                        }
-                        text.sample(name, g.labelText, bit == Group.GRAD_NORM ? g.gradNorm : g.updateRmsOverLr);
+            for (int i = 0; i < count; i++) {
+                if ((masks[i] & bit) != 0) {
+                    if (!header) {
+                        text.header(family, false);
+                        header = true;
                     }
+                    text.sample(name, labels.bytes, labels.start(i), labels.end[i], values[2 * i + offset]);
                 }
+            }
+        }
+
+        /** Byte arrays copied one after another; item i is {@code bytes[start(i), end[i])}. */
+        private static final class Arena {
+            byte[] bytes;
+            final int[] end;
+            private int count;
+
+            Arena(int items, int bytesPerItem) {
+                bytes = new byte[Math.max(16, items * bytesPerItem)];
+                end = new int[items];
+            }
+
+            void add(byte[] item) {
+                int from = count == 0 ? 0 : end[count - 1];
+                if (from + item.length > bytes.length) {
+                    bytes = Arrays.copyOf(bytes, Math.max(2 * bytes.length, from + item.length));
+                }
+                System.arraycopy(item, 0, bytes, from, item.length);
+                end[count++] = from + item.length;
+            }
+
+            int start(int i) {
+                return i == 0 ? 0 : end[i - 1];
             }
         }
 

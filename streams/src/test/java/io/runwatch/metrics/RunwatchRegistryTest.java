@@ -63,6 +63,43 @@ class RunwatchRegistryTest {
         assertThat(direct.lines().filter(l -> l.startsWith("# TYPE runwatch_run_step "))).hasSize(1);
     }
 
+    /** Values of 16-17 digits, tiny, huge, and the doubles around the ends of the text path's own conversion. */
+    private static final double[] CHANGED = {0.1 + 0.2, 1.0 / 3, 2.0 / 3 * 1e-5, 1e-8, Math.nextDown(1e-8), 1e15,
+        Math.nextDown(1e15), 2e23, 9.6345795763015312E16, 1_765_016_123.456, 1_765_016_123.4567891, -0.0,
+        Double.NaN, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, -6.02e-4, 4.35, 1e7 + 0.5};
+
+    @Test
+    void valuesThatChangeBetweenScrapesAreWrittenAnew() {
+        RunwatchRegistry fast = new RunwatchRegistry();
+        PrometheusMeterRegistry general = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        RunwatchMetrics fastMetrics = new RunwatchMetrics(fast, 0);
+        RunwatchMetrics generalMetrics = new RunwatchMetrics(general, 0);
+        feed(fastMetrics);
+        feed(generalMetrics);
+        String before = fast.scrape();
+        for (int round = 0; round < 3; round++) {
+            for (RunwatchMetrics metrics : List.of(fastMetrics, generalMetrics)) {
+                for (int k = 0; k < CHANGED.length; k++) {
+                    double v = CHANGED[(k + round) % CHANGED.length];
+                    double w = CHANGED[(k * 5 + round + 1) % CHANGED.length];
+                    // a known run, a run new since the last scrape, and a group new since then
+                    for (String run : List.of("plain", "late " + k)) {
+                        metrics.trainingRecord(MetricPoint.ofLoss(run, 100 + round, 1_700_000_000_123L + k, v)
+                                .withGradNorm(w).withLr(v).withThroughput(w, 1.0).withLossScale(w)
+                                .withGroups(Map.of("embed", new GroupStats(w, v, null), "late" + round,
+                                        new GroupStats(v, null, null))), true, 100L + round, v, 7L, w);
+                        metrics.liveness(run, new LivenessGauges(v, 3, w, v, w, 2));
+                    }
+                }
+            }
+            String direct = fast.scrape();
+            assertThat(direct).isNotEqualTo(before);
+            assertThat(lines(direct)).isEqualTo(lines(general.scrape()));
+            before = direct;
+        }
+        assertThat(before).contains("runwatch_run_loss{run=\"late 0\"}", "runwatch_group_grad_norm{group=\"late2\"");
+    }
+
     @Test
     void everyWayOfScrapingShowsTheSameSeries() throws Exception {
         RunwatchRegistry fast = new RunwatchRegistry();

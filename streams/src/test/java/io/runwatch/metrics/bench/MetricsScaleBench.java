@@ -5,10 +5,18 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.runwatch.core.GroupStats;
 import io.runwatch.core.MetricPoint;
 import io.runwatch.core.liveness.LivenessGauges;
+import io.runwatch.health.HealthReport;
+import io.runwatch.metrics.MetricsServer;
 import io.runwatch.metrics.RunwatchMetrics;
+import io.runwatch.metrics.WebConfig;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,7 +29,8 @@ import java.util.Map;
  * counts, one tick's liveness gauges; one run in a hundred with an open alert), then {@code /metrics} rendered as
  * {@code MetricsServer} renders it (a {@code RunwatchRegistry}, as {@code run} uses). Prints, per run count: heap
  * after GC over the empty baseline, the metric work per
- * record (new runs and known runs), one tick's liveness pass, scrape time and size, series, and removal per run.
+ * record (new runs and known runs), one tick's liveness pass, scrape time and size (and GETs of /metrics from a
+ * MetricsServer on 127.0.0.1), series, and removal per run.
  * Times are the CPU time of the measuring thread (GC threads not included), so that other work on the machine
  * does not inflate them; the scrape's wall time is printed too.
  * <pre>
@@ -61,8 +70,9 @@ public final class MetricsScaleBench {
         measure(2_000, 1, 100, false);
         System.out.println("| runs | heap over baseline (MiB) | heap (KiB/run) | new run (ns/record) "
                 + "| known run (ns/record) | tick (ns/run) | /metrics (MiB) | series | scrape median (ms CPU) "
-                + "| scrape min (ms CPU) | scrape median (ms wall) | removeRun (µs/run) |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+                + "| scrape min (ms CPU) | scrape median (ms wall) | HTTP scrape median (ms wall) | HTTP scrape min (ms wall) "
+                + "| removeRun (µs/run) |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         for (int runs : sizes) {
             measure(runs, scrapes, Math.min(removals, runs), true);
         }
@@ -108,18 +118,21 @@ public final class MetricsScaleBench {
 
         long[] times = new long[scrapes];
         long[] wall = new long[scrapes];
-        CountingStream out = new CountingStream();
-        long series = 0;
+        ByteCount out = new ByteCount();
         for (int i = 0; i < scrapes; i++) {
-            out.reset();
+            out.bytes = 0;
             long t0 = cpuNanos();
             long w0 = System.nanoTime();
-            // as MetricsServer serves /metrics: the whole text rendered to a String, then sent
-            out.write(registry.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            // as MetricsServer serves /metrics: streamed into the response, which here only counts the bytes
+            registry.scrape(out);
             times[i] = cpuNanos() - t0;
             wall[i] = System.nanoTime() - w0;
-            series = out.samples;
         }
+        // series counted on one more scrape, not timed: looking at every byte costs as much as writing it
+        CountingStream lines = new CountingStream();
+        registry.scrape(lines);
+        long series = lines.samples;
+        double[] http = httpScrapes(registry, scrapes);
         Arrays.sort(times);
         Arrays.sort(wall);
 
@@ -133,11 +146,39 @@ public final class MetricsScaleBench {
 
         if (print) {
             System.out.printf(Locale.ROOT, "| %d | %.0f | %.2f | %.0f | %.0f | %.0f | %.1f | %d | %.0f | %.0f | %.0f "
-                            + "| %.1f |%n", runs, heap / 1048576.0, heap / 1024.0 / runs, newRunNs, knownRunNs, tickNs,
-                    out.bytes / 1048576.0, series, times[times.length / 2] / 1e6, times[0] / 1e6,
-                    wall[wall.length / 2] / 1e6, removeUs);
+                            + "| %.0f | %.0f | %.1f |%n", runs, heap / 1048576.0, heap / 1024.0 / runs, newRunNs,
+                    knownRunNs, tickNs, out.bytes / 1048576.0, series, times[times.length / 2] / 1e6, times[0] / 1e6,
+                    wall[wall.length / 2] / 1e6, http[0], http[1], removeUs);
         }
         registry.close();
+    }
+
+    /**
+     * Median and fastest wall time of {@code count} GETs of /metrics from a {@link MetricsServer} on 127.0.0.1, as
+     * a Prometheus server sees them: from the request to the last byte, the body read and dropped by the client
+     * (which shares the machine's cores with the server).
+     */
+    private static double[] httpScrapes(PrometheusMeterRegistry registry, int count) throws IOException {
+        try (MetricsServer server = new MetricsServer("127.0.0.1", 0, registry,
+                () -> new HealthReport(0, List.of(), List.of()), WebConfig.none())) {
+            HttpClient client = HttpClient.newHttpClient();
+            HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/metrics"))
+                    .timeout(Duration.ofMinutes(5)).build();
+            long[] wall = new long[count];
+            for (int i = 0; i < count; i++) {
+                long start = System.nanoTime();
+                HttpResponse<Void> response = client.send(get, HttpResponse.BodyHandlers.discarding());
+                wall[i] = System.nanoTime() - start;
+                if (response.statusCode() != 200) {
+                    throw new IOException("/metrics answered " + response.statusCode());
+                }
+            }
+            Arrays.sort(wall);
+            return new double[] {wall[count / 2] / 1e6, wall[0] / 1e6};
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
     }
 
     private static void record(RunwatchMetrics metrics, String run, long step, long now) {
@@ -200,17 +241,26 @@ public final class MetricsScaleBench {
         return rt.totalMemory() - rt.freeMemory();
     }
 
+    /** Counts the bytes written and nothing else. */
+    private static final class ByteCount extends OutputStream {
+        long bytes;
+
+        @Override
+        public void write(int b) {
+            bytes++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            bytes += len;
+        }
+    }
+
     /** Counts bytes and sample lines (lines not starting with '#') without keeping the text. */
     private static final class CountingStream extends OutputStream {
         long bytes;
         long samples;
         private boolean lineStart = true;
-
-        void reset() {
-            bytes = 0;
-            samples = 0;
-            lineStart = true;
-        }
 
         @Override
         public void write(int b) {
