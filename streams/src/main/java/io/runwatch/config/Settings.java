@@ -383,9 +383,17 @@ public final class Settings {
                     + "(scaled so its robust sigma is the noise unit); 0 means Gaussian. Real residuals fit about "
                     + "7 (OLMo-2 7B after its 10th checkpoint: 1.25 % beyond 3 sigma, 0.39 % beyond 4).");
     public static final Setting EVAL_CO_DROP_BENCHMARKS = integer("evals.co.drop.benchmarks", 3, 2, 1_000,
-            "Benchmarks falling at least evals.moved.z at one checkpoint that raise one run-level eval_co_drop: "
-                    + "three benchmarks falling together is a training event, not an eval problem (two can share "
-                    + "a harness bug).");
+            "Benchmarks that must fall beyond a level (1-4 noise units, each against its own trend) at one checkpoint "
+                    + "before that level's count can make a run-level eval_co_drop: three benchmarks falling together "
+                    + "is a training event, two can share a harness bug (on the synthetic pair family 2 raises a "
+                    + "co-drop on most runs with a third benchmark's 1-sigma wobble).");
+    public static final Setting EVAL_CO_DROP_ALPHA = decimal("evals.co.drop.alpha", 0.05, 1e-9, 0.5,
+            "Chance that a run without a training event raises eval_co_drop over its life (Bonferroni over its "
+                    + "checkpoints and the 4 levels, binomial tails under Student-t(7) residuals). Higher than "
+                    + "evals.regression.alpha because it is one test per run, not per trajectory: a 16-benchmark run "
+                    + "already carries 16 x 0.01 for its eval_regression tickets. Over 4 synthetic seeds 0.05 finds "
+                    + "0.80 of 3-5 benchmarks falling 4-6 sigma (0.55 at 0.01, 0.90 at 0.2) with no false co-drop on "
+                    + "noise, solo or pair runs (0.2: 10); 4 co-drops on the 65 real runs (3 at 0.01).");
 
     // ---- liveness ------------------------------------------------------------------------------------------
     public static final Setting STALL_FLOOR_S = decimal("liveness.stall.floor.s", 120, 1, 86_400,
@@ -613,7 +621,7 @@ public final class Settings {
                 integer(EVAL_FLAKY_CALM_CHECKPOINTS), decimal(EVAL_NEVER_MUTE_Z),
                 decimal(EVAL_NEVER_MUTE_CHANCE_SHARE), decimal(EVAL_CATASTROPHIC_FACTOR),
                 decimal(EVAL_CATASTROPHIC_CHANCE_SHARE), decimal(EVAL_UNSTABLE_RATIO), decimal(EVAL_TAIL_DOF),
-                integer(EVAL_CO_DROP_BENCHMARKS));
+                integer(EVAL_CO_DROP_BENCHMARKS), decimal(EVAL_CO_DROP_ALPHA));
     }
 
     public LivenessSettings liveness() {

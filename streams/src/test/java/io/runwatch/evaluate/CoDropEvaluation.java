@@ -55,7 +55,6 @@ public final class CoDropEvaluation {
             for (LabelledRun run : SyntheticCoDropSuite.generate(20_240_611L + seed, RUNS_PER_FAMILY)) {
                 Tally tally = tallies.get(run.family());
                 tally.runs++;
-                tally.fallen += run.fallen().size();
                 List<Alert> alerts = replay(settings, run.points());
                 for (Alert a : alerts) {
                     if (!a.isFiring()) {
@@ -67,7 +66,10 @@ public final class CoDropEvaluation {
                     if (a.type() != AlertType.eval_co_drop) {
                         continue;
                     }
-                    if (run.family().coDrop && a.step() == run.eventStep()) {
+                    // The event lasts two checkpoints: a co-drop at either is the event.
+                    if (run.family().coDrop && a.step() >= run.eventStep()
+                            && a.step() <= run.eventStep() + SyntheticCoDropSuite.STEPS_PER_CHECKPOINT) {
+                        tally.fallen += run.fallen().size();
                         tally.found++;
                         tally.heldCheckpoints += (a.detectedAtStep() - a.step()) / SyntheticCoDropSuite.STEPS_PER_CHECKPOINT;
                         @SuppressWarnings("unchecked")

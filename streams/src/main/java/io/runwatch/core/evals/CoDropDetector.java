@@ -28,12 +28,12 @@ import java.util.TreeMap;
  * {@link #LEVELS} (1 to 4 noise units), how likely it is that at least k of the N benchmarks fall that far, k being
  * how many did: the binomial tail P(K ≥ k | N, p(level)), with p(level) the chance that one residual falls that far
  * under the heavy-tailed null ({@link #NULL_DOF}). The smallest of the four tails, times 4 (Bonferroni over the
- * levels), is the checkpoint's p-value. It is a co-drop when that p-value is below α / checkpoints (the same
- * per-run false-alarm budget {@code evals.regression.alpha} as eval_regression, spread over the run's checkpoints)
- * and at least {@code evals.co.drop.benchmarks} benchmarks fell beyond one noise unit. So three benchmarks falling
- * 4σ together are a co-drop even when none of them crosses its own single-checkpoint threshold, and eight of ten
- * benchmarks falling 1.5σ each are one too (p ≈ 3·10⁻⁵), while one benchmark falling 10σ alone is not: that is
- * eval_regression's business.
+ * levels), is the checkpoint's p-value; only levels that at least {@code evals.co.drop.benchmarks} benchmarks
+ * reached count (two far falls are as likely a shared harness bug). It is a co-drop when that p-value is below
+ * {@code evals.co.drop.alpha} / checkpoints (a per-run false-alarm budget spread over the run's checkpoints). So
+ * three benchmarks falling 4σ together are a co-drop even when none of them crosses its own single-checkpoint
+ * threshold, and nine of twelve benchmarks falling 1.5σ each are one too (p ≈ 10⁻⁵), while one benchmark falling
+ * 10σ alone is not: that is eval_regression's business.
  */
 final class CoDropDetector {
     /**
@@ -73,10 +73,10 @@ final class CoDropDetector {
      * @param pValue      Bonferroni-corrected over the levels
      * @param pThreshold  α over the run's checkpoints
      */
-    record Verdict(int benchmarks, int fell, double level, int beyondLevel, double pValue, double pThreshold,
-                   int minBenchmarks) {
+    record Verdict(int benchmarks, int fell, double level, int beyondLevel, double pValue, double pThreshold) {
+        /** Only levels that at least {@code evals.co.drop.benchmarks} benchmarks reached give a p-value below 1. */
         boolean isCoDrop() {
-            return fell >= minBenchmarks && pValue <= pThreshold;
+            return pValue <= pThreshold;
         }
     }
 
@@ -94,8 +94,8 @@ final class CoDropDetector {
             }
         }
         for (int i = 0; i < LEVELS.length; i++) {
-            if (beyond[i] == 0) {
-                continue;
+            if (beyond[i] < minBenchmarks) {
+                continue; // two far falls are not a training event, however improbable (a shared harness bug)
             }
             double tail = binomialTail(beyond[i], n, NULL_TAIL[i]);
             if (tail < best) {
@@ -104,8 +104,7 @@ final class CoDropDetector {
             }
         }
         double p = Math.min(1, best * LEVELS.length);
-        return new Verdict(n, beyond[0], LEVELS[bestLevel], beyond[bestLevel], p, alpha / Math.max(1, checkpoints),
-                minBenchmarks);
+        return new Verdict(n, beyond[0], LEVELS[bestLevel], beyond[bestLevel], p, alpha / Math.max(1, checkpoints));
     }
 
     /** P(K ≥ k) for K ~ Binomial(n, p), summed in log space (n is a run's benchmark count: hundreds at most). */
@@ -178,7 +177,8 @@ final class CoDropDetector {
                 return held;
             }
         }
-        if (step <= run.lastCoDropEndStep || !(z >= LEVELS[0])) {
+        // The held checkpoint is looked at again with each of its results: the last to report may not have fallen.
+        if (step <= run.lastCoDropEndStep || !(z >= LEVELS[0] || step == run.pendingCoDropStep)) {
             return null;
         }
         return open(run, t, point, index, episodes, false);
@@ -189,7 +189,7 @@ final class CoDropDetector {
         long step = t.recent.get(index).step;
         List<BenchmarkResidual> residuals = residualsAt(run, step);
         double[] zs = residuals.stream().mapToDouble(BenchmarkResidual::z).toArray();
-        Verdict verdict = test(zs, t.checkpointsSeen, settings.alpha(), settings.coDropBenchmarks());
+        Verdict verdict = test(zs, t.checkpointsSeen, settings.coDropAlpha(), settings.coDropBenchmarks());
         if (!verdict.isCoDrop()) {
             return null;
         }
