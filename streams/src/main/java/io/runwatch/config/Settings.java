@@ -391,9 +391,10 @@ public final class Settings {
             "Chance that a run without a training event raises eval_co_drop over its life (Bonferroni over its "
                     + "checkpoints and the 4 levels, binomial tails under Student-t(7) residuals). Higher than "
                     + "evals.regression.alpha because it is one test per run, not per trajectory: a 16-benchmark run "
-                    + "already carries 16 x 0.01 for its eval_regression tickets. Over 4 synthetic seeds 0.05 finds "
-                    + "0.80 of 3-5 benchmarks falling 4-6 sigma (0.55 at 0.01, 0.90 at 0.2) with no false co-drop on "
-                    + "noise, solo or pair runs (0.2: 10); 4 co-drops on the 65 real runs (3 at 0.01).");
+                    + "already carries 16 x 0.01 for its eval_regression tickets. Over 8 synthetic seeds (CoDropEvaluation) "
+                    + "0.05 finds 0.81 of 3-5 benchmarks falling 4-6 sigma and 0.66 of 10-13 falling 2 sigma (0.01: "
+                    + "about 0.55 and 0.40), with 1 false co-drop in 80 noise runs and 0 in 80 lone drops; 2 on the 65 "
+                    + "real runs, both 11+ benchmarks at once.");
 
     // ---- liveness ------------------------------------------------------------------------------------------
     public static final Setting STALL_FLOOR_S = decimal("liveness.stall.floor.s", 120, 1, 86_400,

@@ -148,14 +148,22 @@ public final class CoDropEvaluation {
 
     public static void main(String[] args) {
         int seeds = 8;
-        for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals("--seeds")) {
-                seeds = Integer.parseInt(args[i + 1]);
+        boolean withReal = true;
+        Settings settings = Settings.defaults();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--seeds" -> seeds = Integer.parseInt(args[++i]);
+                case "--alpha" -> settings = settings.with(Settings.EVAL_CO_DROP_ALPHA, Double.parseDouble(args[++i]));
+                case "--min" -> settings = settings.with(Settings.EVAL_CO_DROP_BENCHMARKS, Integer.parseInt(args[++i]));
+                case "--no-real" -> withReal = false;
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        Settings settings = Settings.defaults();
         System.out.println(syntheticSection(synthetic(settings, seeds), seeds).toMarkdown());
         Path shared = Evaluate.sharedData();
+        if (!withReal) {
+            return;
+        }
         if (shared == null) {
             System.out.println("(no ../shared/data/evals: real tables skipped)");
             return;
