@@ -38,5 +38,7 @@ route_is pager alertname=RunwatchDown severity=critical component=monitor
 route_is ticket alertname=TrainingLossSpike run=r1 severity=warning component=training
 route_is null alertname=TrainingRunRewound run=r1 severity=info component=training
 route_is ticket alertname=SomethingUnlabelled
+route_is ticket alertname=TrainingEvalRegression run=r1 severity=warning component=eval benchmark=boolq group=reading
+route_is ticket alertname=TrainingEvalCoDrop run=r1 severity=warning component=eval
 
 echo "alerts/check.sh: all checks passed"

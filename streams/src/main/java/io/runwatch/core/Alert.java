@@ -64,6 +64,12 @@ public record Alert(
                 value, threshold, rollbackToStep, summary, link, relatedId, details);
     }
 
+    /** The same record with a {@code group} label (an eval alert's capability); the episode id is unchanged. */
+    public Alert withGroup(String groupName) {
+        return new Alert(id, run, type, severity, state, step, detectedAtStep, timeMs, benchmark, metric, groupName,
+                value, threshold, rollbackToStep, summary, runbook, relatedId, details);
+    }
+
     public boolean isFiring() {
         return state == AlertState.firing;
     }

@@ -16,6 +16,7 @@ public enum AlertType {
     loss_blowup,
     eval_regression,
     eval_noisy,
+    eval_co_drop,
     stall,
     throughput_drop,
     restart_storm;

@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * runwatch_alerts_total{type,severity}                alert episodes fired
  * runwatch_alert_active{run,type,severity}            open episodes (series removed when none is open)
  * runwatch_alert_rollback_to_step{run,type}           rollback target of the newest open episode of a type
+ * runwatch_alert_benchmark_active{run,type,severity,benchmark,group}  open eval episodes per benchmark
  * runwatch_run_step{run}                              newest step
  * runwatch_run_loss{run}, runwatch_run_grad_norm{run}, runwatch_run_lr{run}, runwatch_run_tokens_per_second{run}
  * runwatch_run_last_seen_timestamp_seconds{run}       record time of the newest record
@@ -208,6 +209,18 @@ public final class RunwatchMetrics {
         Tags tags = Tags.of("run", run, "type", type, "severity", severity);
         setOrRelease("runwatch_alert_active", "Open alert episodes (1 while firing)", tags,
                 openEpisodes > 0 ? (double) openEpisodes : null, nowMs);
+    }
+
+    /**
+     * Open episodes of an alert about one benchmark ({@code group}: its capability, "" when none), so that a rule can
+     * carry the benchmark to Alertmanager for routing and silencing; held and released like {@link #alertActive}.
+     */
+    public void alertBenchmarkActive(String run, String type, String severity, String benchmark, String group,
+                                     int openEpisodes, long nowMs) {
+        Tags tags = Tags.of("run", run, "type", type, "severity", severity, "benchmark", benchmark == null ? "" : benchmark,
+                "group", group == null ? "" : group);
+        setOrRelease("runwatch_alert_benchmark_active", "Open alert episodes about one benchmark (1 while firing)",
+                tags, openEpisodes > 0 ? (double) openEpisodes : null, nowMs);
     }
 
     /** Rollback target of the newest open episode of a type; null releases the series like {@link #alertActive}. */

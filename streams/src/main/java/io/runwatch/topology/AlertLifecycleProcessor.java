@@ -46,6 +46,11 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
                 metrics.alertActive(entry.key, episode.type, episode.severity,
                         entry.value.openCount(episode.type, episode.severity), now);
                 metrics.alertRollback(entry.key, episode.type, entry.value.newestRollback(episode.type), now);
+                if (episode.benchmark != null || episode.group != null) {
+                    metrics.alertBenchmarkActive(entry.key, episode.type, episode.severity, episode.benchmark,
+                            episode.group, entry.value.openCount(episode.type, episode.severity, episode.benchmark,
+                                    episode.group), now);
+                }
             }));
         }
         context.schedule(housekeeping.tick(), housekeeping.clock(), this::forgetQuietRuns);
@@ -104,6 +109,10 @@ final class AlertLifecycleProcessor extends ContextualProcessor<String, Alert, S
         long now = context().currentSystemTimeMs();
         metrics.alertActive(run, type, severity, book.openCount(type, severity), now);
         metrics.alertRollback(run, type, book.newestRollback(type), now);
+        if (alert.benchmark() != null) {
+            metrics.alertBenchmarkActive(run, type, severity, alert.benchmark(), alert.group(),
+                    book.openCount(type, severity, alert.benchmark(), alert.group()), now);
+        }
         context().forward(record.withKey(run).withValue(alert));
     }
 }

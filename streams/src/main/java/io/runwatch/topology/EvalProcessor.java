@@ -3,20 +3,28 @@ package io.runwatch.topology;
 import io.runwatch.core.Alert;
 import io.runwatch.core.EvalPoint;
 import io.runwatch.core.RunInput;
+import io.runwatch.core.alerts.AlertBook;
 import io.runwatch.core.evals.EvalMonitor;
 import io.runwatch.core.evals.EvalOutcome;
 import io.runwatch.core.evals.EvalRunState;
+import io.runwatch.core.evals.TrainingEpisode;
+import io.runwatch.core.evals.TrainingEpisodes;
 import io.runwatch.core.evals.TrajectoryState;
 import io.runwatch.metrics.RunwatchMetrics;
+import java.util.List;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Runs the checkpoint-evaluation detectors over one run's evaluations. State lives in changelogged stores:
  * a small summary per run (cross-benchmark moves, capabilities), one entry per (run, benchmark, metric)
  * trajectory so no single entry grows with the number of benchmarks, and the run's activity for expiry
  * (evaluations arrive hours after training ends, so they expire on their own clock).
+ *
+ * <p>It also reads, never writes, the alert lifecycle's book of the same run (same task: both are keyed by run
+ * and co-partitioned): the loss-spike episodes an eval_co_drop is traced back to, looked up only when one opens.
  */
 final class EvalProcessor extends ContextualProcessor<String, RunInput, String, Alert> {
     static final String RUN_STORE = "eval-run-state";
@@ -29,6 +37,8 @@ final class EvalProcessor extends ContextualProcessor<String, RunInput, String, 
     private CachedStore<EvalRunState> runs;
     private CachedStore<TrajectoryState> trajectories;
     private CachedStore<RunActivity> activity;
+    private KeyValueStore<String, AlertBook> alertBooks;
+    private final TrainingEpisodes trainingEpisodes = this::trainingEpisodes;
     /** Runs whose evaluation series this processor instance exports, released when its task closes. */
     private final java.util.Set<String> exported = new java.util.HashSet<>();
 
@@ -44,6 +54,7 @@ final class EvalProcessor extends ContextualProcessor<String, RunInput, String, 
         runs = context.getStateStore(RUN_STORE);
         trajectories = context.getStateStore(TRAJECTORY_STORE);
         activity = context.getStateStore(ACTIVITY_STORE);
+        alertBooks = context.getStateStore(AlertLifecycleProcessor.STORE);
         context.schedule(housekeeping.tick(), housekeeping.clock(), this::expire);
     }
 
@@ -53,7 +64,7 @@ final class EvalProcessor extends ContextualProcessor<String, RunInput, String, 
         String trajectoryKey = trajectoryKey(point.run(), point.trajectoryKey());
         EvalRunState run = runs.getOrCreate(point.run(), EvalRunState::new);
         TrajectoryState trajectory = trajectories.getOrCreate(trajectoryKey, TrajectoryState::new);
-        EvalOutcome outcome = monitor.onEval(run, trajectory, point);
+        EvalOutcome outcome = monitor.onEval(run, trajectory, point, trainingEpisodes);
         runs.put(point.run(), run);
         trajectories.put(trajectoryKey, trajectory);
         RunActivity seen = activity.getOrCreate(point.run(), RunActivity::new);
@@ -79,6 +90,16 @@ final class EvalProcessor extends ContextualProcessor<String, RunInput, String, 
             metrics.releaseRun("evals", run, this);
         }
         exported.clear();
+    }
+
+    /** The run's loss-spike and divergence episodes as the lifecycle admitted them (none before its first alert). */
+    private List<TrainingEpisode> trainingEpisodes(String run) {
+        AlertBook book = alertBooks.get(run);
+        if (book == null) {
+            return List.of();
+        }
+        return book.trainingEpisodes.stream()
+                .map(e -> new TrainingEpisode(e.id, e.type, e.onsetStep, e.endStep)).toList();
     }
 
     private static String trajectoryKey(String run, String trajectory) {

@@ -104,17 +104,18 @@ public final class RunwatchTopology {
                 Named.as("training-and-liveness"),
                 TrainingProcessor.TRAINING_STORE, TrainingProcessor.LIVENESS_STORE, TrainingProcessor.ACTIVITY_STORE);
 
+        // Written per alert, not per record: a plain store. The eval processor reads it (the loss-spike episodes an
+        // eval_co_drop names): same run key, same task.
+        builder.addStateStore(keyValueStore(AlertLifecycleProcessor.STORE, AlertBook.class, persistentStores));
         addCachedStore(builder, EvalProcessor.RUN_STORE, EvalRunState.class, persistentStores, maxObjects);
         addCachedStore(builder, EvalProcessor.TRAJECTORY_STORE, TrajectoryState.class, persistentStores, maxObjects);
         addCachedStore(builder, EvalProcessor.ACTIVITY_STORE, RunActivity.class, persistentStores, maxObjects);
         KStream<String, Alert> evalAlerts = evalInputs.process(
                 () -> new EvalProcessor(new EvalMonitor(settings.evals()), metrics, housekeeping),
                 Named.as("evaluations"), EvalProcessor.RUN_STORE, EvalProcessor.TRAJECTORY_STORE,
-                EvalProcessor.ACTIVITY_STORE);
+                EvalProcessor.ACTIVITY_STORE, AlertLifecycleProcessor.STORE);
 
         // Both alert streams are keyed by run and co-partitioned with the inputs: no repartition needed.
-        // Written per alert, not per record: a plain store.
-        builder.addStateStore(keyValueStore(AlertLifecycleProcessor.STORE, AlertBook.class, persistentStores));
         trainingAlerts.merge(evalAlerts, Named.as("merge-alerts"))
                 .process(() -> new AlertLifecycleProcessor(metrics, settings.string(Settings.RUNBOOK_BASE_URL),
                                 settings.longValue(Settings.ALERT_COOLDOWN_STEPS), housekeeping),

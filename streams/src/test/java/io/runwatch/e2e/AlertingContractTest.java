@@ -56,9 +56,13 @@ class AlertingContractTest {
                 // Derived from runwatch's own severity label: page -> critical, ticket -> warning, else info.
                 assertThat(severity).contains("eq $labels.severity \"page\" }}critical")
                         .contains("eq $labels.severity \"ticket\" }}warning").contains("{{ else }}info");
-                assertThat(rule.expr())
-                        .startsWith("max by (job, run, type, severity) (max_over_time(runwatch_alert_active{type=")
-                        .endsWith("[2m])) > 0");
+                // Alerts about one benchmark keep its labels, for routing and silencing one benchmark.
+                String perRun = "max by (job, run, type, severity) (max_over_time(runwatch_alert_active{type=";
+                String perBenchmark = "max by (job, run, type, severity, benchmark, group) "
+                        + "(max_over_time(runwatch_alert_benchmark_active{type=";
+                assertThat(rule.expr().startsWith(perRun) || rule.expr().startsWith(perBenchmark))
+                        .as(rule.name() + " expr " + rule.expr()).isTrue();
+                assertThat(rule.expr()).endsWith("[2m])) > 0");
             } else {
                 assertThat(severity).isIn("critical", "warning", "info");
             }

@@ -55,6 +55,24 @@ class PrometheusAlertmanagerPathIT {
             ManagedProcess.sleep(3000);
             assertThat(receiver.alerts("/ticket")).noneMatch(a -> "r1".equals(a.label("run")));
             assertThat(receiver.alerts("/pager")).allMatch(a -> "TrainingDivergence".equals(a.label("alertname")));
+
+            // Benchmarks that fell together: r3's co-drop ticket arrives and holds back its arc_easy ticket;
+            // r2's boolq ticket arrives with the labels that route and silence one benchmark.
+            WebhookReceiver.ReceivedAlert coDrop = receiver.awaitAlert("/ticket",
+                    a -> "TrainingEvalCoDrop".equals(a.label("alertname")) && "r3".equals(a.label("run")), DELIVERY);
+            assertThat(coDrop.annotations().get("description")).contains("The last checkpoint before the fall is step 350");
+            JsonNode r3Regression = alertmanager.awaitAlert("TrainingEvalRegression", "r3", DELIVERY);
+            for (int i = 0; i < 50 && !"suppressed".equals(r3Regression.path("status").path("state").asText()); i++) {
+                ManagedProcess.sleep(200); // both rules fire at one evaluation; the inhibition applies once both are in
+                r3Regression = alertmanager.awaitAlert("TrainingEvalRegression", "r3", DELIVERY);
+            }
+            assertThat(r3Regression.path("status").path("state").asText()).isEqualTo("suppressed");
+            assertThat(r3Regression.path("labels").path("benchmark").asText()).isEqualTo("arc_easy");
+            WebhookReceiver.ReceivedAlert boolq = receiver.awaitAlert("/ticket",
+                    a -> "TrainingEvalRegression".equals(a.label("alertname")) && "r2".equals(a.label("run")), DELIVERY);
+            assertThat(boolq.labels()).containsEntry("benchmark", "boolq").containsEntry("group", "reading");
+            assertThat(receiver.alerts("/ticket")).noneMatch(a -> "TrainingEvalRegression".equals(a.label("alertname"))
+                    && "r3".equals(a.label("run")));
         }
     }
 }

@@ -11,17 +11,26 @@ public final class RunwatchMetricsFixtures {
     /**
      * Run r1 diverged (a page, rollback target step 4000) while its loss-spike ticket is still open, which the
      * divergence must inhibit; run r2 has a loss-spike ticket of its own, which must reach the ticket receiver
-     * (the control that shows tickets do get through).
+     * (the control that shows tickets do get through). Run r3's benchmarks fell together: its co-drop ticket must
+     * arrive and inhibit its arc_easy regression ticket, while r2's boolq regression arrives with its benchmark and
+     * group labels.
      */
     public static final String DIVERGENCE_PAGE_WITH_SPIKE_TICKET = """
             # TYPE runwatch_alert_active gauge
             runwatch_alert_active{run="r1",type="divergence",severity="page"} 1
             runwatch_alert_active{run="r1",type="loss_spike",severity="ticket"} 1
             runwatch_alert_active{run="r2",type="loss_spike",severity="ticket"} 1
+            runwatch_alert_active{run="r2",type="eval_regression",severity="ticket"} 1
+            runwatch_alert_active{run="r3",type="eval_co_drop",severity="ticket"} 1
+            runwatch_alert_active{run="r3",type="eval_regression",severity="ticket"} 1
+            # TYPE runwatch_alert_benchmark_active gauge
+            runwatch_alert_benchmark_active{run="r2",type="eval_regression",severity="ticket",benchmark="boolq",group="reading"} 1
+            runwatch_alert_benchmark_active{run="r3",type="eval_regression",severity="ticket",benchmark="arc_easy",group="knowledge"} 1
             # TYPE runwatch_alert_rollback_to_step gauge
             runwatch_alert_rollback_to_step{run="r1",type="divergence"} 4000
             runwatch_alert_rollback_to_step{run="r1",type="loss_spike"} 4000
             runwatch_alert_rollback_to_step{run="r2",type="loss_spike"} 1200
+            runwatch_alert_rollback_to_step{run="r3",type="eval_co_drop"} 350
             # TYPE runwatch_streams_running gauge
             runwatch_streams_running 1
             # TYPE runwatch_consumer_lag_records gauge
@@ -50,6 +59,8 @@ public final class RunwatchMetricsFixtures {
                 runwatch_alert_active{run="r1",type="divergence",severity="page"} 1
                 runwatch_alert_active{run="r1",type="adam_precursor",severity="ticket"} 1
                 runwatch_alert_active{run="r2",type="eval_noisy",severity="info"} 1
+                # TYPE runwatch_alert_benchmark_active gauge
+                runwatch_alert_benchmark_active{run="r2",type="eval_noisy",severity="info",benchmark="boolq",group="reading"} 1
                 # TYPE runwatch_alert_rollback_to_step gauge
                 runwatch_alert_rollback_to_step{run="r1",type="divergence"} 4000
                 runwatch_alert_rollback_to_step{run="r1",type="adam_precursor"} 4000

@@ -1,6 +1,7 @@
 package io.runwatch.core.alerts;
 
 import io.runwatch.core.Alert;
+import io.runwatch.core.AlertType;
 import io.runwatch.core.Severity;
 
 /**
@@ -49,7 +50,12 @@ public final class AlertLifecycle {
         episode.rollbackToStep = alert.rollbackToStep();
         episode.firedAtMs = alert.timeMs();
         episode.step = alert.step();
+        episode.benchmark = alert.benchmark();
+        episode.group = alert.group();
         book.open.put(alert.id(), episode);
+        if (isTrainingEpisode(alert)) {
+            book.trainingEpisodeOpened(alert.id(), alert.type().name(), alert.step());
+        }
         return true;
     }
 
@@ -60,6 +66,9 @@ public final class AlertLifecycle {
         }
         book.remember(alert.id());
         book.resolved(alert.id(), episode, alert.timeMs());
+        if (isTrainingEpisode(alert)) {
+            book.trainingEpisodeEnded(alert.id(), alert.detectedAtStep());
+        }
         // Forget cooldowns that have run out, so the map stays as small as the set of flapping subjects.
         book.lastResolvedStep.values().removeIf(resolvedAt -> alert.detectedAtStep() - resolvedAt >= cooldownSteps);
         if (alert.severity() == Severity.ticket) {
@@ -67,6 +76,12 @@ public final class AlertLifecycle {
             book.lastResolvedStep.put(cooldownKey(alert), alert.detectedAtStep());
         }
         return true;
+    }
+
+    /** Loss-spike and divergence tickets and pages: what a co-drop of the benchmarks is traced back to. */
+    private static boolean isTrainingEpisode(Alert alert) {
+        return (alert.type() == AlertType.loss_spike || alert.type() == AlertType.divergence)
+                && alert.severity() != Severity.info;
     }
 
     private static String cooldownKey(Alert alert) {

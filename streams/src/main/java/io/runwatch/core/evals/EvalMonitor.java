@@ -32,6 +32,7 @@ public final class EvalMonitor {
     private final RegressionDetector regressions;
     private final NoisyClassifier noisy;
     private final FlakyClassifier flaky;
+    private final CoDropDetector coDrops;
 
     public EvalMonitor(EvalSettings settings) {
         this.settings = settings;
@@ -39,6 +40,7 @@ public final class EvalMonitor {
         this.regressions = new RegressionDetector(settings, analysis);
         this.noisy = new NoisyClassifier(settings, analysis);
         this.flaky = new FlakyClassifier(settings);
+        this.coDrops = new CoDropDetector(settings);
     }
 
     public EvalSettings settings() {
@@ -46,6 +48,15 @@ public final class EvalMonitor {
     }
 
     public EvalOutcome onEval(EvalRunState run, TrajectoryState trajectory, EvalPoint point) {
+        return onEval(run, trajectory, point, TrainingEpisodes.NONE);
+    }
+
+    /**
+     * One evaluation result. {@code episodes} are the run's training-health episodes, read only when a co-drop
+     * opens, to name the loss spike the benchmarks fell with.
+     */
+    public EvalOutcome onEval(EvalRunState run, TrajectoryState trajectory, EvalPoint point,
+                              TrainingEpisodes episodes) {
         if (trajectory.run == null) {
             initialise(trajectory, point);
         }
@@ -62,7 +73,7 @@ public final class EvalMonitor {
         }
         TrajectorySummary summary = run.trajectories.computeIfAbsent(point.trajectoryKey(),
                 key -> new TrajectorySummary());
-        rememberDrop(trajectory, summary, changed);
+        double changedZ = rememberDrop(trajectory, summary, changed);
         addIfPresent(alerts, noisy.update(trajectory, point));
         summary.metric = trajectory.metric;
         summary.swingRatio = noisy.swingRatio(trajectory);
@@ -89,6 +100,9 @@ public final class EvalMonitor {
         // After the tests, so a drop found at this checkpoint keeps its neighbour's residual out of the tail.
         analysis.countTailResidual(trajectory, run, changed);
         addIfPresent(alerts, flaky.endIfCalm(run, trajectory, point));
+        // Several benchmarks at one checkpoint: one run-level ticket (their own tickets still go on the record).
+        addIfPresent(alerts, coDrops.resolveIfRecovered(run, trajectory, point, point.trajectoryKey(), changed));
+        addIfPresent(alerts, coDrops.test(run, trajectory, point, changed, changedZ, episodes));
         summarise(trajectory, summary, point);
         return outcome(run, trajectory, alerts);
     }
@@ -169,15 +183,27 @@ public final class EvalMonitor {
         return index;
     }
 
-    /** Notes in the run summary whether the changed checkpoint fell, for "which benchmarks moved together". */
-    private void rememberDrop(TrajectoryState t, TrajectorySummary summary, int index) {
-        double z = regressions.pointZ(t, index);
+    /**
+     * Notes in the run summary whether the changed checkpoint fell, for "which benchmarks moved together", and its
+     * residual whatever the sign, for the co-drop test (none while the trajectory is classed noise: its residuals
+     * say nothing about the model). Returns the residual z, NaN while untestable.
+     */
+    private double rememberDrop(TrajectoryState t, TrajectorySummary summary, int index) {
+        RegressionDetector.Residual residual = regressions.residual(t, index);
+        double z = residual == null ? Double.NaN : residual.z();
         long step = t.recent.get(index).step;
         if (z >= settings.movedZ()) {
             summary.recordDrop(step, z);
         } else {
             summary.clearDrop(step);
         }
+        if (residual != null && !t.noisy) {
+            summary.recordResidual(step, z, residual.expected(), residual.unit());
+        } else {
+            summary.recordResidual(step, Double.NaN, Double.NaN, Double.NaN);
+            z = Double.NaN;
+        }
+        return z;
     }
 
     private static boolean isImbalancedClassification(TrajectoryState t) {
@@ -201,6 +227,7 @@ public final class EvalMonitor {
     }
 
     private EvalOutcome outcome(EvalRunState run, TrajectoryState t, List<Alert> alerts) {
+        alerts.replaceAll(alert -> withCapabilityGroup(run, alert));
         EvalGauges gauges = gauges(run, t);
         Map<String, Double> capabilities = capabilities(run);
         String weakest = null;
@@ -241,6 +268,24 @@ public final class EvalMonitor {
         byCapability.forEach((capability, benchmarks) -> scores.put(capability, benchmarks.values().stream()
                 .mapToDouble(sumAndCount -> sumAndCount[0] / sumAndCount[1]).average().orElse(Double.NaN)));
         return Collections.unmodifiableMap(scores);
+    }
+
+    /**
+     * An alert about one benchmark carries the benchmark's capability (knowledge, code, ...) as its {@code group}, so
+     * Alertmanager can route or silence a family of benchmarks as well as one; run-level alerts carry none.
+     */
+    private static Alert withCapabilityGroup(EvalRunState run, Alert alert) {
+        if (alert.benchmark() == null || alert.group() != null) {
+            return alert;
+        }
+        String capability = null;
+        for (TrajectorySummary summary : run.trajectories.values()) {
+            if (alert.benchmark().equals(summary.benchmark) && summary.capability != null) {
+                capability = summary.capability;
+                break;
+            }
+        }
+        return alert.withGroup(capability != null ? capability : BenchmarkCatalog.capabilityOf(alert.benchmark(), null));
     }
 
     private static void addIfPresent(List<Alert> alerts, Alert alert) {

@@ -11,6 +11,11 @@ import java.util.HashMap;
 public final class EvalRunState {
     /** Most recent drops remembered per trajectory. */
     static final int DROPS_REMEMBERED = 3;
+    /**
+     * Checkpoints whose residuals are remembered per trajectory for the co-drop test: results of one checkpoint
+     * arrive benchmark by benchmark and may overtake the next checkpoint's, so a few, not one.
+     */
+    static final int RESIDUALS_REMEMBERED = 4;
 
     /** Per trajectory key ({@code EvalPoint.trajectoryKey()}). */
     public HashMap<String, TrajectorySummary> trajectories = new HashMap<>();
@@ -22,6 +27,13 @@ public final class EvalRunState {
      */
     public long tailResiduals;
     public long tailResidualsBeyond3;
+
+    /** Open eval_co_drop episode, or null (one at a time per run: one notification for one training event). */
+    public CoDropEpisode coDrop;
+    /** A new co-drop is only tested at checkpoints after the one where the previous episode resolved. */
+    public long lastCoDropEndStep = Long.MIN_VALUE;
+    /** A significant checkpoint held until its last benchmark reports, or Long.MIN_VALUE. */
+    public long pendingCoDropStep = Long.MIN_VALUE;
 
     /** Whether drops of {@code benchmark} alone are currently not ticketed. */
     public boolean isFlaky(String benchmark) {
@@ -47,6 +59,27 @@ public final class EvalRunState {
         public long classedAtStep;
     }
 
+    /** An open eval_co_drop: the checkpoint and, per benchmark that fell, what its recovery is measured by. */
+    public static final class CoDropEpisode {
+        public String id;
+        public long step;
+        /** By benchmark. */
+        public HashMap<String, FallenBenchmark> fallen = new HashMap<>();
+    }
+
+    /**
+     * One benchmark of a co-drop, represented by its trajectory whose fall was the (lower) median of the
+     * benchmark's metrics: recovered once a later checkpoint is back within {@code evals.regression.resolve.z}
+     * of the score expected at the drop.
+     */
+    public static final class FallenBenchmark {
+        public String trajectoryKey;
+        /** Oriented expected score at the co-drop's checkpoint, and the noise unit of the drop. */
+        public double expected;
+        public double unit;
+        public boolean recovered;
+    }
+
     public static final class TrajectorySummary {
         public String benchmark;
         public String metric;
@@ -60,6 +93,51 @@ public final class EvalRunState {
         public double[] dropZ = new double[0];
         /** The latest step with a result: whether this trajectory has been evaluated at a checkpoint yet. */
         public long newestStep = Long.MIN_VALUE;
+        /**
+         * The newest {@link #RESIDUALS_REMEMBERED} checkpoints against their expectation, whatever the sign (NaN z
+         * while untestable or classed noisy): what the co-drop test reads across benchmarks.
+         */
+        public long[] residualSteps = new long[0];
+        public double[] residualZ = new double[0];
+        public double[] residualExpected = new double[0];
+        public double[] residualUnit = new double[0];
+
+        /** Remembers checkpoint {@code step}'s residual, replacing an earlier one of the same step. */
+        void recordResidual(long step, double z, double expected, double unit) {
+            int at = residualIndex(step);
+            if (at < 0) {
+                int keep = Math.min(residualSteps.length, RESIDUALS_REMEMBERED - 1);
+                int from = residualSteps.length - keep;
+                residualSteps = append(java.util.Arrays.copyOfRange(residualSteps, from, residualSteps.length), step);
+                residualZ = append(java.util.Arrays.copyOfRange(residualZ, from, residualZ.length));
+                residualExpected = append(java.util.Arrays.copyOfRange(residualExpected, from, residualExpected.length));
+                residualUnit = append(java.util.Arrays.copyOfRange(residualUnit, from, residualUnit.length));
+                at = keep;
+            }
+            residualZ[at] = z;
+            residualExpected[at] = expected;
+            residualUnit[at] = unit;
+        }
+
+        /** Index of {@code step} among the remembered residuals, or −1. */
+        int residualIndex(long step) {
+            for (int i = 0; i < residualSteps.length; i++) {
+                if (residualSteps[i] == step) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        private static long[] append(long[] values, long value) {
+            long[] longer = java.util.Arrays.copyOf(values, values.length + 1);
+            longer[values.length] = value;
+            return longer;
+        }
+
+        private static double[] append(double[] values) {
+            return java.util.Arrays.copyOf(values, values.length + 1);
+        }
 
         /** Remembers that the checkpoint at {@code step} fell by {@code z} noise units. */
         void recordDrop(long step, double z) {

@@ -165,12 +165,26 @@ final class RegressionDetector {
 
     /** How far checkpoint {@code index} sits below what its trend expected, in noise units; NaN if untested. */
     double pointZ(TrajectoryState t, int index) {
+        Residual residual = residual(t, index);
+        return residual == null ? Double.NaN : residual.z();
+    }
+
+    /**
+     * A checkpoint against what its trend expected: the oriented expected score, the noise unit of the
+     * difference and the drop in those units (positive: fell).
+     */
+    record Residual(double z, double expected, double unit) {
+    }
+
+    /** The residual of checkpoint {@code index}, or null while it cannot be tested. */
+    Residual residual(TrajectoryState t, int index) {
         NoiseEstimate noise = analysis.noise(t, index, seedsAt(t, index));
         Expectation expected = analysis.expectation(t, index, noise.total());
         if (expected == null || !noise.isKnown()) {
-            return Double.NaN;
+            return null;
         }
-        return (expected.score() - t.orientedMean(index)) / (noise.total() * expected.spread());
+        double unit = noise.total() * expected.spread();
+        return new Residual((expected.score() - t.orientedMean(index)) / unit, expected.score(), unit);
     }
 
     /**

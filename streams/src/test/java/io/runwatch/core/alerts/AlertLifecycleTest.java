@@ -38,6 +38,34 @@ class AlertLifecycleTest {
     }
 
     @Test
+    void aBenchmarksOpenEpisodesAreCountedPerBenchmarkAndGroup() {
+        lifecycle.admit(book, ticket("arc", 1_000, 10).withGroup("knowledge"));
+        lifecycle.admit(book, ticket("boolq", 1_000, 10).withGroup("reading"));
+        assertThat(book.openCount("eval_regression", "ticket", "arc", "knowledge")).isEqualTo(1);
+        assertThat(book.openCount("eval_regression", "ticket", "boolq", "knowledge")).isZero();
+        assertThat(book.openCount("eval_regression", "ticket")).isEqualTo(2);
+    }
+
+    @Test
+    void admittedLossSpikesAndDivergencesAreKeptWithTheirSpanForTheCoDrop() {
+        Alert spike = of(AlertType.loss_spike, Severity.ticket, 351, 300L, 10);
+        Alert notice = of(AlertType.loss_spike, Severity.info, 200, null, 5);
+        lifecycle.admit(book, notice);
+        lifecycle.admit(book, spike);
+        lifecycle.admit(book, spike.resolvedAt(362, 20, "back"));
+        assertThat(book.trainingEpisodes).singleElement().satisfies(e -> {
+            assertThat(e.id).isEqualTo("r/loss_spike/351");
+            assertThat(e.onsetStep).isEqualTo(351);
+            assertThat(e.endStep).isEqualTo(362L);
+        });
+        for (int i = 0; i < AlertBook.TRAINING_EPISODES + 4; i++) {
+            lifecycle.admit(book, of(AlertType.divergence, Severity.page, 1_000 + i, null, 30 + i));
+        }
+        assertThat(book.trainingEpisodes).hasSize(AlertBook.TRAINING_EPISODES);
+        assertThat(book.trainingEpisodes.peekLast().endStep).isNull();
+    }
+
+    @Test
     void theSameEpisodeFiringAgainIsSwallowed() {
         Alert firing = ticket("arc", 1_000, 10);
         lifecycle.admit(book, firing);
