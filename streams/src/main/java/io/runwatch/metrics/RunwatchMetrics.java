@@ -351,6 +351,11 @@ public final class RunwatchMetrics {
     // ---- evaluations --------------------------------------------------------------------------------
 
     public void evalOutcome(EvalOutcome outcome) {
+        if (outcome.unplacedReason() != null) {
+            Counter.builder("runwatch_eval_results_unplaced")
+                    .description("Evaluation results read but not placed in their trajectory, per reason")
+                    .tag("reason", outcome.unplacedReason()).register(registry).increment();
+        }
         var g = outcome.trajectory();
         if (g != null) {
             Tags tags = Tags.of("run", g.run(), "benchmark", g.benchmark(), "metric", g.metric());

@@ -183,4 +183,14 @@ class RunwatchMetricsGoldenTest {
         assertThat(registry.scrape()).contains("runwatch_eval_weakest_capability{capability=\"knowledge\",run=\"r\"} 0.4")
                 .doesNotContain("runwatch_eval_weakest_capability{capability=\"code\"");
     }
+
+    @Test
+    void anEvalResultThatWasNotPlacedIsCountedByReason() {
+        EvalGauges gauges = new EvalGauges("r", "b", "acc", 0.5, 0, 0, 0, 10, 0, 0, 0, 0, false);
+        metrics.evalOutcome(new EvalOutcome(List.of(), gauges, Map.of(), null, EvalOutcome.TOO_LATE));
+        metrics.evalOutcome(new EvalOutcome(List.of(), gauges, Map.of(), null, EvalOutcome.TOO_LATE));
+        metrics.evalOutcome(new EvalOutcome(List.of(), gauges, Map.of(), null));
+        assertThat(registry.scrape()).contains("runwatch_eval_results_unplaced_total{reason=\"too_late\"} 2")
+                .doesNotContain("reason=\"not_a_score\"");
+    }
 }

@@ -62,10 +62,10 @@ public final class EvalMonitor {
         }
         List<Alert> alerts = new ArrayList<>(2);
         if (!isScore(trajectory, point.value())) {
-            return outcome(run, trajectory, alerts); // a NaN score says the eval failed, not the model
+            return outcome(run, trajectory, alerts, EvalOutcome.NOT_A_SCORE); // the eval failed, not the model
         }
         if (point.step() <= trajectory.compressedThroughStep) {
-            return outcome(run, trajectory, alerts); // its checkpoint was compressed: too late to place
+            return outcome(run, trajectory, alerts, EvalOutcome.TOO_LATE); // its checkpoint was compressed
         }
         int changed = record(trajectory, point);
         if (changed < 0) {
@@ -227,6 +227,10 @@ public final class EvalMonitor {
     }
 
     private EvalOutcome outcome(EvalRunState run, TrajectoryState t, List<Alert> alerts) {
+        return outcome(run, t, alerts, null);
+    }
+
+    private EvalOutcome outcome(EvalRunState run, TrajectoryState t, List<Alert> alerts, String unplacedReason) {
         alerts.replaceAll(alert -> withCapabilityGroup(run, alert));
         EvalGauges gauges = gauges(run, t);
         Map<String, Double> capabilities = capabilities(run);
@@ -236,7 +240,7 @@ public final class EvalMonitor {
                 weakest = e.getKey();
             }
         }
-        return new EvalOutcome(List.copyOf(alerts), gauges, capabilities, weakest);
+        return new EvalOutcome(List.copyOf(alerts), gauges, capabilities, weakest, unplacedReason);
     }
 
     private EvalGauges gauges(EvalRunState run, TrajectoryState t) {

@@ -351,6 +351,23 @@ class EvalMonitorTest {
     }
 
     @Test
+    void aResultTooLateToPlaceOrNotAScoreSaysSoAndAPlacedOneDoesNot() {
+        Run run = new Run();
+        Random random = new Random(5);
+        for (int i = 1; i <= 400; i++) { // long enough that the oldest checkpoints leave the recent window
+            assertThat(run.feed(acc("arc_easy", i * 1000L, 0.60 + random.nextGaussian() * SIGMA)).unplacedReason())
+                    .isNull();
+        }
+        TrajectoryState trajectory = run.trajectories.get("arc_easy:acc");
+        assertThat(trajectory.compressedThroughStep).isGreaterThanOrEqualTo(1000L);
+
+        assertThat(run.feed(acc("arc_easy", 1000L, 0.10)).unplacedReason()).isEqualTo(EvalOutcome.TOO_LATE);
+        assertThat(run.feed(acc("arc_easy", 401_000L, Double.NaN)).unplacedReason())
+                .isEqualTo(EvalOutcome.NOT_A_SCORE);
+        assertThat(run.of(AlertType.eval_regression)).isEmpty(); // neither moved the trajectory
+    }
+
+    @Test
     void theTailModelStartsFromThePriorAndFollowsTheRunsAndTheTrajectorysOwnResiduals() {
         TrajectoryAnalysis analysis = new TrajectoryAnalysis(TAIL_AWARE);
         EvalMonitor tailAware = new EvalMonitor(TAIL_AWARE);
