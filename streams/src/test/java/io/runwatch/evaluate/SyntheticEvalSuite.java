@@ -36,7 +36,7 @@ public final class SyntheticEvalSuite {
     /** Degrees of freedom of the widened suite's noise (fitted on OLMo-2 7B, see the class comment). */
     static final int TAIL_DOF = 7;
     /** Scales a Student-t of {@link #TAIL_DOF} to robust sigma 1: 1 / (1.4826 × its 75th percentile, 0.7111). */
-    private static final double TAIL_SCALE = 1 / (1.4826 * 0.7111);
+    static final double TAIL_SCALE = 1 / (1.4826 * 0.7111);
     /** Checkpoint-to-checkpoint swing of the unstable format, in sampling errors. */
     static final int UNSTABLE_SWING = 8;
     /** The gross drop injected into the unstable format: this share of its margin above chance. */
@@ -64,7 +64,18 @@ public final class SyntheticEvalSuite {
         }
     }
 
-    public record Suite(List<RunInput> inputs, Map<String, Truth> truths) {
+    /**
+     * What an oracle knows of one trajectory (for {@code EvalFrontier}), per checkpoint: its step, the noiseless
+     * score before any drop, the noise unit drops are measured in (the plotted point's noise, never under the
+     * relative floor), and the scale of the noise actually drawn for the plotted point (robust sigma of the
+     * Student-t part, sd of the seed part, in quadrature, over √seeds; the unstable format's swing included).
+     */
+    public record Curve(long[] steps, double[] expected, double[] noiseUnit, double[] noiseScale,
+                        boolean higherIsBetter) {
+    }
+
+    /** {@code curves}: each trajectory's {@link Curve}, by {@link Truth#key()}. */
+    public record Suite(List<RunInput> inputs, Map<String, Truth> truths, Map<String, Curve> curves) {
     }
 
     /** How a benchmark's true score evolves. */
@@ -104,6 +115,7 @@ public final class SyntheticEvalSuite {
         SplittableRandom random = new SplittableRandom(seed);
         List<RunInput> inputs = new ArrayList<>();
         Map<String, Truth> truths = new LinkedHashMap<>();
+        Map<String, Curve> curves = new LinkedHashMap<>();
         for (int r = 0; r < runs; r++) {
             String run = "synthetic-" + r;
             int checkpoints = RUN_LENGTHS[random.nextInt(RUN_LENGTHS.length)];
@@ -115,17 +127,19 @@ public final class SyntheticEvalSuite {
                 templates.addAll(WIDENED_TEMPLATES);
             }
             for (Template template : templates) {
-                Truth truth = trajectory(random, run, template, checkpoints, seeds, startMs, runInputs, widened);
+                Truth truth = trajectory(random, run, template, checkpoints, seeds, startMs, runInputs, widened,
+                        curves);
                 truths.put(truth.key(), truth);
             }
             inputs.addAll(runInputs);
         }
         inputs.sort(Comparator.comparingLong(RunInput::timeMs));
-        return new Suite(List.copyOf(inputs), truths);
+        return new Suite(List.copyOf(inputs), truths, curves);
     }
 
     private static Truth trajectory(SplittableRandom random, String run, Template template, int checkpoints,
-                                    int seeds, long startMs, List<RunInput> out, boolean widened) {
+                                    int seeds, long startMs, List<RunInput> out, boolean widened,
+                                    Map<String, Curve> curves) {
         List<Drop> drops = new ArrayList<>();
         double[] dropAt = new double[checkpoints];
         boolean canDrop = template.kind() == Kind.RISING || template.kind() == Kind.LOSS
@@ -163,6 +177,10 @@ public final class SyntheticEvalSuite {
                 earliest = from + length + 30;
             }
         }
+        long[] steps = new long[checkpoints];
+        double[] expected = new double[checkpoints];
+        double[] noiseUnits = new double[checkpoints];
+        double[] noiseScales = new double[checkpoints];
         boolean flippedHigh = true;
         int flipCountdown = 3 + random.nextInt(12);
         double seedSpread = seeds > 1 ? 0.5 : 0; // seed model noise relative to the binomial error
@@ -191,6 +209,10 @@ public final class SyntheticEvalSuite {
                         : shifted - grossSize * (truth - template.start());
             }
             double swing = template.kind() == Kind.UNSTABLE ? UNSTABLE_SWING : 1;
+            steps[i] = step(i);
+            expected[i] = truth;
+            noiseUnits[i] = noiseUnit;
+            noiseScales[i] = binomial * Math.sqrt((swing * swing + seedSpread * seedSpread) / seeds);
             long checkpointDoneMs = startMs + i * STEP_MS;
             for (int s = 0; s < seeds; s++) {
                 double model = shifted + random.nextGaussian() * seedSpread * binomial;
@@ -208,6 +230,8 @@ public final class SyntheticEvalSuite {
                 }
             }
         }
+        curves.put(run + "/" + template.benchmark() + ":" + template.metric(),
+                new Curve(steps, expected, noiseUnits, noiseScales, template.kind() != Kind.LOSS));
         return new Truth(run, template.benchmark(), template.metric(),
                 template.kind() == Kind.STUCK || template.kind() == Kind.FLIPPING, List.copyOf(drops),
                 template.kind().name());
