@@ -51,8 +51,16 @@ import java.util.TreeMap;
  * {@code --real} adds the real tables' tickets to runwatch's rows.
  */
 public final class EvalFrontier {
+    /** Seeds of the widened suite, as {@code EvalWidenedEvaluationTest}. */
+    static final int SEEDS = 8;
     /** Thresholds of the oracle sweep, in noise units; the last is "never". */
-    static final double[] THRESHOLDS = {2.5, 3, 3.4, 4, 4.5, 5, 5.5, 6, 7, 8, 10, 12, Double.POSITIVE_INFINITY};
+    static final double[] THRESHOLDS = {2.5, 3, 3.4, 4, 4.25, 4.5, 5, 5.5, 6, 7, 8, 10, 12, Double.POSITIVE_INFINITY};
+    /**
+     * The split {@code either} rule: pair threshold (where the pair alone finds ≥ 0.98 of the confirmed drops with
+     * a handful of smooth trajectories alerted) and the single thresholds swept beside it.
+     */
+    static final double SPLIT_PAIR_THRESHOLD = 6;
+    static final double[] SPLIT_SINGLE_THRESHOLDS = {4.25, 4.5, 5, 5.5, 6, 7, 8, 10, Double.POSITIVE_INFINITY};
     /** False-alarm chances per trajectory of the oracle's Bonferroni variant. */
     static final double[] TRAJECTORY_ALPHAS = {0.5, 0.2, 0.05, 0.01, 0.001, 1e-4, 1e-5};
     /** runwatch's {@code evals.regression.alpha} values swept (0.01 is the default). */
@@ -63,10 +71,6 @@ public final class EvalFrontier {
     /** How the oracle judges residuals. */
     enum Rule { SINGLE, PAIR, EITHER }
 
-    /** One point of a curve: its label, the four targets' figures, and extra cells. */
-    record Point(String label, SyntheticScore score, List<String> extra) {
-    }
-
     private EvalFrontier() {
     }
 
@@ -74,7 +78,7 @@ public final class EvalFrontier {
         long started = System.nanoTime();
         List<String> arguments = List.of(args);
         int seedsArg = arguments.indexOf("--seeds");
-        int seeds = seedsArg >= 0 ? Integer.parseInt(args[seedsArg + 1]) : 8;
+        int seeds = seedsArg >= 0 ? Integer.parseInt(args[seedsArg + 1]) : SEEDS;
         List<Suite> suites = suites(seeds);
         System.out.println(oracleSection(suites).toMarkdown());
         System.out.println(bonferroniSection(suites).toMarkdown());
@@ -102,13 +106,8 @@ public final class EvalFrontier {
         List<List<String>> rows = new ArrayList<>();
         for (Rule rule : Rule.values()) {
             for (double t : THRESHOLDS) {
-                SyntheticScore s = SyntheticScore.NONE;
-                for (int i = 0; i < suites.size(); i++) {
-                    s = s.plus(EvalEvaluation.scoreSynthetic(suites.get(i),
-                            oracleAlerts(suites.get(i), residuals.get(i), rule, t)));
-                }
                 List<String> row = new ArrayList<>(List.of(rule.name().toLowerCase(Locale.ROOT), threshold(t)));
-                row.addAll(targetCells(s));
+                row.addAll(targetCells(oracle(suites, residuals, rule, t, t)));
                 if (rule == Rule.SINGLE) {
                     row.addAll(List.of(String.format(Locale.ROOT, "%.3f", analyticSingleRecall(t)),
                             String.format(Locale.ROOT, "%.1e", tDistribution7(-t)),
@@ -119,16 +118,34 @@ public final class EvalFrontier {
                 rows.add(row);
             }
         }
+        for (double singleT : SPLIT_SINGLE_THRESHOLDS) {
+            List<String> row = new ArrayList<>(List.of("either, split",
+                    threshold(singleT) + " / " + threshold(SPLIT_PAIR_THRESHOLD)));
+            row.addAll(targetCells(oracle(suites, residuals, Rule.EITHER, singleT, SPLIT_PAIR_THRESHOLD)));
+            row.addAll(List.of("", "", ""));
+            rows.add(row);
+        }
         return new Section("Oracle on the widened suite (" + suites.size() + " seeds): knows each trajectory's "
                 + "noiseless curve and noise scale, alerts when the residual is below −T",
-                header(List.of("rule", "T (noise units)"), "analytic: single recall", "analytic: tail per checkpoint",
-                        "analytic: smooth expected"), rows,
+                header(List.of("rule", "T (noise units; split: single / pair)"), "analytic: single recall",
+                        "analytic: tail per checkpoint", "analytic: smooth expected"), rows,
                 List.of("Scored by EvalEvaluation.scoreSynthetic, as runwatch. Analytic: Student-t(7) at robust "
                                 + "sigma 1 per checkpoint (one-seed accuracies; 3-seed means and the loss are less "
                                 + "heavy-tailed), single recall over sizes 5-10 without the 3 checkpoints before a "
                                 + "drop that scoring also accepts.",
                         "pair: the two residuals' sum / √2 below −T, alerting at the pair's first checkpoint; "
-                                + "either: single or pair at the same T."));
+                                + "either: single or pair at the same T; either, split: single at T₁ or pair at T₂."));
+    }
+
+    /** The oracle under {@code rule} (single at {@code singleT}, pair at {@code pairT}) pooled over the suites. */
+    static SyntheticScore oracle(List<Suite> suites, List<Map<String, double[]>> residuals, Rule rule,
+                                 double singleT, double pairT) {
+        SyntheticScore s = SyntheticScore.NONE;
+        for (int i = 0; i < suites.size(); i++) {
+            s = s.plus(EvalEvaluation.scoreSynthetic(suites.get(i),
+                    oracleAlerts(suites.get(i), residuals.get(i), rule, singleT, pairT)));
+        }
+        return s;
     }
 
     /** The oracle whose threshold keeps each trajectory's false-alarm chance at α (T from α / its length). */
@@ -237,10 +254,16 @@ public final class EvalFrontier {
 
     /** The oracle's alerts under {@code rule} at threshold {@code t}: one eval_regression per alerting checkpoint. */
     static List<Alert> oracleAlerts(Suite suite, Map<String, double[]> residuals, Rule rule, double t) {
+        return oracleAlerts(suite, residuals, rule, t, t);
+    }
+
+    /** As {@link #oracleAlerts(Suite, Map, Rule, double)} with the single and pair thresholds apart. */
+    static List<Alert> oracleAlerts(Suite suite, Map<String, double[]> residuals, Rule rule, double singleT,
+                                    double pairT) {
         List<Alert> alerts = new ArrayList<>();
         for (Truth truth : suite.truths().values()) {
             double[] r = residuals.get(truth.key());
-            alert(truth, suite.curves().get(truth.key()), r, rule, t, t, alerts);
+            alert(truth, suite.curves().get(truth.key()), r, rule, singleT, pairT, alerts);
         }
         return alerts;
     }

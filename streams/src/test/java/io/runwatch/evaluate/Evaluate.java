@@ -29,6 +29,8 @@ public final class Evaluate {
         section("fp16 and runs that stop learning", () -> Fp16Evaluation.run(detection).toMarkdown());
         section("checkpoint evaluations", () -> EvalEvaluation.sections(detection, shared).stream()
                 .map(Section::toMarkdown).collect(java.util.stream.Collectors.joining("\n")));
+        section("checkpoint evaluations, the oracle's frontier", () -> EvalFrontier.oracleSection(
+                EvalFrontier.suites(EvalFrontier.SEEDS)).toMarkdown());
         section("liveness", () -> LivenessEvaluation.run(detection, shared).toMarkdown());
     }
 
