@@ -49,7 +49,8 @@ import java.util.TreeMap;
  * <p>Run from the repository root: {@code mvn -B -q -Pevaluate -pl streams test-compile exec:java
  * -Devaluate.main=io.runwatch.evaluate.EvalFrontier -Dexec.args="--seeds 8"}
  * (README, "Checkpoint evaluations"); {@code --no-runwatch} prints the oracle alone (seconds),
- * {@code --real} adds the real tables' tickets to runwatch's rows, {@code --misses} prints only runwatch's missed
+ * {@code --real} adds the real tables' sustained declines, smooth trajectories and tickets to runwatch's rows
+ * ({@code --real-only}: those alone), {@code --misses} prints only runwatch's missed
  * confirmed drops by cause.
  */
 public final class EvalFrontier {
@@ -91,8 +92,9 @@ public final class EvalFrontier {
             return;
         }
         if (!arguments.contains("--no-runwatch")) {
-            Path shared = arguments.contains("--real") ? Evaluate.sharedData() : null;
-            System.out.println(runwatchSection(suites, shared).toMarkdown());
+            Path shared = arguments.contains("--real") || arguments.contains("--real-only") ? Evaluate.sharedData()
+                    : null;
+            System.out.println(runwatchSection(suites, shared, !arguments.contains("--real-only")).toMarkdown());
         }
         System.out.printf(Locale.ROOT, "(frontier took %.1f s)%n", (System.nanoTime() - started) / 1e9);
     }
@@ -183,26 +185,33 @@ public final class EvalFrontier {
      * eval_regression tickets per run at each point.
      */
     static Section runwatchSection(List<Suite> suites, Path sharedDataOrNull) {
+        return runwatchSection(suites, sharedDataOrNull, true);
+    }
+
+    /** As above; without {@code synthetic} only the real tables' cells (seconds per point instead of a minute). */
+    static Section runwatchSection(List<Suite> suites, Path sharedDataOrNull, boolean synthetic) {
         List<RunInput> real = sharedDataOrNull != null && Files.isDirectory(sharedDataOrNull.resolve("data/evals"))
                 ? EvalRealData.load(sharedDataOrNull.resolve("data/evals")) : null;
         List<List<String>> rows = new ArrayList<>();
         for (double[] knobs : runwatchPoints()) {
             Settings settings = Settings.defaults().with(Settings.EVAL_ALPHA, knobs[0])
                     .with(Settings.EVAL_TAIL_DOF, knobs[1]);
-            SyntheticScore s = runwatch(settings, suites);
             List<String> row = new ArrayList<>(List.of(knobs[1] == 0 ? "0 (Gaussian)" : String.format(Locale.ROOT,
                     "%.0f", knobs[1]), String.valueOf(knobs[0])));
-            row.addAll(targetCells(s));
+            row.addAll(synthetic ? targetCells(runwatch(settings, suites)) : List.of("", "", "", ""));
             if (real != null) {
                 RealScore r = EvalEvaluation.scoreReal(EvalRealData.labels(), new MonitorDetection(settings).detect(real));
-                row.add(r.ticketsPerRun());
+                int[] declines = r.byLabel().getOrDefault("sustained_decline", new int[3]);
+                int[] smooth = r.byLabel().getOrDefault("smooth_monotone", new int[3]);
+                row.addAll(List.of(declines[1] + "/" + declines[0], smooth[1] + "/" + smooth[0], r.ticketsPerRun()));
             }
             System.err.println("runwatch point: " + String.join(" | ", row)); // each point takes a while
             rows.add(row);
         }
         List<String> header = new ArrayList<>(header(List.of("evals.noise.tail.dof", "evals.regression.alpha")));
         if (real != null) {
-            header.add("real: tickets per run (median / max / total)");
+            header.addAll(List.of("real: sustained declines found", "real: smooth alerted",
+                    "real: tickets per run (median / max / total)"));
         }
         return new Section("runwatch against its significance knobs on the same draws (" + suites.size()
                 + " seeds, pure monitors)", header, rows, List.of());
@@ -216,6 +225,7 @@ public final class EvalFrontier {
      */
     static Section confirmedMisses(Settings settings, List<Suite> suites) {
         Map<String, int[]> byCause = new LinkedHashMap<>(); // cause -> misses, oracle pair z < -6, length 2, RISING
+        Map<String, Map<String, Integer>> benchmarksByCause = new HashMap<>();
         for (String cause : List.of("episode open", "alerted after the drop", "no alert")) {
             byCause.put(cause, new int[4]);
         }
@@ -262,15 +272,20 @@ public final class EvalFrontier {
                     cell[1] += lowestPair < -SPLIT_PAIR_THRESHOLD ? 1 : 0;
                     cell[2] += drop.length() == 2 ? 1 : 0;
                     cell[3] += truth.kind().equals("RISING") ? 1 : 0;
+                    benchmarksByCause.computeIfAbsent(cause, c -> new TreeMap<>()).merge(truth.benchmark(), 1,
+                            Integer::sum);
                 }
             }
         }
         List<List<String>> rows = new ArrayList<>();
         byCause.forEach((cause, cell) -> rows.add(List.of(cause, String.valueOf(cell[0]), String.valueOf(cell[1]),
-                String.valueOf(cell[2]), String.valueOf(cell[3]))));
+                String.valueOf(cell[2]), String.valueOf(cell[3]), benchmarksByCause.getOrDefault(cause, Map.of())
+                        .entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+                        .reduce((a, b) -> a + ", " + b).orElse(""))));
         return new Section("runwatch's missed ≥5σ drops over ≥ 2 checkpoints, by cause (" + suites.size()
                 + " seeds, default settings)", List.of("cause", "misses", "oracle pair z below −"
-                + SPLIT_PAIR_THRESHOLD + " (plainly visible)", "lasting 2 checkpoints", "on a RISING benchmark"),
+                + SPLIT_PAIR_THRESHOLD + " (plainly visible)", "lasting 2 checkpoints", "on a RISING benchmark",
+                "benchmarks"),
                 rows, List.of("An episode open: an earlier eval_regression of the trajectory not resolved when the "
                         + "drop began (a drop inside it is not a new episode); classed noisy: an eval_noisy class "
                         + "other than unstable in force; after the drop: an alert up to 5 checkpoints late."));
