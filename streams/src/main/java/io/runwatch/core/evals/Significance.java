@@ -1,5 +1,6 @@
 package io.runwatch.core.evals;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -156,7 +157,8 @@ public final class Significance {
 
     /** Correlations are rounded up to this grid, so thresholds can be cached and stay on the safe side. */
     private static final double CORRELATION_STEP = 0.05;
-    private static final Map<Long, Double> PAIR_THRESHOLDS = new ConcurrentHashMap<>();
+    /** Keyed by α, checkpoints and correlation grid: settings with another α (a sweep in one JVM) get their own. */
+    private static final Map<List<Object>, Double> PAIR_THRESHOLDS = new ConcurrentHashMap<>();
 
     /**
      * z two consecutive checkpoints must both exceed so that their joint tail is α/(2m). The two z's are
@@ -174,9 +176,8 @@ public final class Significance {
     static double confirmedPairZ(double alpha, long checkpoints, double correlation) {
         long m = Math.max(1, checkpoints);
         int grid = (int) Math.ceil(Math.min(0.95, Math.max(0, correlation)) / CORRELATION_STEP - 1e-9);
-        long key = m * 1_000 + grid;
         double tail = alpha / (2.0 * m);
-        return PAIR_THRESHOLDS.computeIfAbsent(key, k -> jointQuantile(tail, grid * CORRELATION_STEP));
+        return PAIR_THRESHOLDS.computeIfAbsent(List.of(alpha, m, grid), k -> jointQuantile(tail, grid * CORRELATION_STEP));
     }
 
     /** c with P(Z₁ > c, Z₂ > c) = tail for standard normals of correlation ρ, by bisection. */
