@@ -37,12 +37,14 @@ import java.util.TreeMap;
  *   <li>{@code single}: the residual is below −T;</li>
  *   <li>{@code pair}: the mean residual of two consecutive checkpoints is below −T in its own noise, i.e. their
  *       sum / √2 (the residuals are independent);</li>
- *   <li>{@code either}: single or pair at the same T;</li>
+ *   <li>{@code either}: single or pair at the same T; {@code either, split}: single at T₁ or pair at T₂;</li>
  *   <li>each of these with a per-trajectory α: T of a trajectory of n checkpoints is the Student-t(7) quantile of
  *       α / n (Bonferroni, as runwatch; conservative for the pair, whose tail is lighter): long trajectories get a
  *       higher threshold than short ones.</li>
  * </ul>
- * Beside each T: the analytic per-checkpoint figures of Student-t(7) noise at robust sigma 1 (a one-seed accuracy's
+ * A threshold on the residual is all but the most powerful test of one checkpoint against Student-t noise (its
+ * likelihood ratio falls again only far beyond any drop of the suite), so these rules bound what a detector of
+ * that noise can do. Beside each T: the analytic per-checkpoint figures of Student-t(7) noise at robust sigma 1 (a one-seed accuracy's
  * noise): recall of a single drop (its sizes 5, 6, 7, 8, 10 equally likely) F(d − T), a checkpoint's tail F(−T),
  * and the smooth trajectories expected to alert, Σ 1 − (1 − F(−T))^n over their lengths.
  *
