@@ -44,7 +44,8 @@ import java.util.TreeMap;
  * </ul>
  * A threshold on the residual is all but the most powerful test of one checkpoint against Student-t noise (its
  * likelihood ratio turns down again only past the drop itself, where the noise has almost no mass: below −11 for a
- * 5σ drop at T 4, 4·10⁻⁶ of a checkpoint), so these rules bound what a detector of that noise can do. Beside each T: the analytic per-checkpoint figures of Student-t(7) noise at robust sigma 1 (a one-seed accuracy's
+ * 5σ drop at T 4, 4·10⁻⁶ of a checkpoint), so these rules bound what a detector of that noise can do. Beside each
+ * T: the analytic per-checkpoint figures of Student-t(7) noise at robust sigma 1 (a one-seed accuracy's
  * noise): recall of a single drop (its sizes 5, 6, 7, 8, 10 equally likely) F(d − T), a checkpoint's tail F(−T),
  * and the smooth trajectories expected to alert, Σ 1 − (1 − F(−T))^n over their lengths.
  *
