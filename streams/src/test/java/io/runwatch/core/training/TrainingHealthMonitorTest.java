@@ -236,6 +236,8 @@ class TrainingHealthMonitorTest {
 
     @Nested
     class Divergence {
+        /** Measured over the seeds of the test below, pinned so that a weaker rule fails. */
+        private static final int INCOMPLETE_PAGED = 34;
         @Test
         void spikeThatDoesNotComeBackEscalatesInOrder() {
             double[] loss = curve(800, 1, 0.006, 7);
@@ -400,6 +402,23 @@ class TrainingHealthMonitorTest {
                 assertThat(a.detectedAtStep()).isLessThanOrEqualTo(501 + 60);
                 assertThat((Double) a.details().get("recovery_gap")).isBetween(0.05, 0.15);
             });
+        }
+
+        /**
+         * A +35% spike that comes down in 10 logged steps and settles 3.5% up in 0.9% noise (about 4 sigma): judged
+         * at every logged step, a fit of the plateau dips within the 3-sigma band by chance, so "recovered" must
+         * hold with the fit's standard errors against it (34 of these 40 page; without the errors, 26).
+         */
+        @Test
+        void incompleteRecoveryAFewSigmasUpIsNotReadAsRecoveredByChance() {
+            int paged = 0;
+            for (long seed = 100; seed < 140; seed++) {
+                double[] loss = curve(1000, 1, 0.009, seed);
+                spike(loss, 500, 0.35, 2, 10, 0.035);
+                Driver d = new Driver().feed(loss, 1, 200);
+                paged += d.firing(AlertType.divergence).isEmpty() ? 0 : 1;
+            }
+            assertThat(paged).isGreaterThanOrEqualTo(INCOMPLETE_PAGED);
         }
 
         @Test
