@@ -217,7 +217,8 @@ public final class Settings {
                     + "x2.3, BigScience 104B x2.5, tr8b-104B x1.6).");
     public static final Setting TRAINING_RECOVERY_NOISE_Z = decimal("training.recovery.noise.z", 3.0, 0.5, 100,
             "Once progress back is judged, a loss within this many of the run's own noise sigmas (per logged "
-                    + "step, measured before the spike) of its pre-spike trend has recovered; a loss that stopped "
+                    + "step, measured before the spike) of its pre-spike trend, the fit with 2.5 standard errors "
+                    + "against it, has recovered; a loss that stopped "
                     + "coming back further up is a plateau and pages. In units of the run's noise, not a fixed "
                     + "percentage: 3 sigma is the band a plot of the loss shows, and leaves room for the error of "
                     + "the pre-spike trend extrapolated over a long recovery (2 gave one more false page in 512 "
