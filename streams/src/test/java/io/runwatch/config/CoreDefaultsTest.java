@@ -48,7 +48,7 @@ class CoreDefaultsTest {
                 t.spikeMinRise(), t.recoveryWindowSteps(), t.recoveryProgressSteps(), t.slowDivergenceRise(),
                 t.spikeRateTicketPer1000(), t.gradSpikeZ(), t.gradPersistSteps(), t.precursorCollapseDecades(),
                 t.precursorUpdateRms(), t.reorderToleranceSteps(), t.snapshotIntervalSteps(), t.spikeMaxRiseSteps(),
-                t.divergenceFastRise(), t.recoveryNoiseZ(),
+                t.divergenceFastRise(), t.recoveryNoiseZ(), t.spikeCumulativeZ(),
                 new TrainingSettings.NotTrainingSettings(n.skipWindowSteps(), n.skipFraction(), n.minLossScale(),
                         n.scaleCollapseHalvings(), n.minImprovement(), n.frozenAlpha(), n.frozenMinRepeats(),
                         n.collapsedFloor(), n.collapsedSteps(), n.blowupDecades() + 1));

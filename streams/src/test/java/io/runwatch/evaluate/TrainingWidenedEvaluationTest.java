@@ -7,6 +7,7 @@ import io.runwatch.evaluate.TrainingEvaluation.KindScore;
 import io.runwatch.evaluate.TrainingEvaluation.Tally;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,15 @@ class TrainingWidenedEvaluationTest {
     static final double MAX_FALSE_TICKETS_PER_10_CLEAN_RUNS = 1.0;
     static final double MAX_MEDIAN_FIRST_TICKET = 2.0;
     static final double MAX_MEDIAN_DIVERGENCE_PAGE = 60.0;
+    /**
+     * What this branch reaches, per kind of run (episodes detected of 256 or 128), so that losing any of it fails:
+     * the cumulative rise test tickets 254 of each slow-spike kind (250 and 251 without it; the misses are +5-7%
+     * spikes in 0.66-0.86% noise), and one +15% plateau in 0.5% noise reads as a slow recovery.
+     */
+    static final Map<String, Integer> REACHED = Map.of("slow-spike-linear", 254, "slow-spike-exponential", 254,
+            "spike-then-plateau", 127, "spike-then-climb", 128, "spike-then-creep", 128);
+    /** False tickets over the 8 seeds, every kind of run (3 on slow-spike runs far from their spike, 2 clean). */
+    static final int REACHED_FALSE_TICKETS = 5;
 
     @Test
     void widenedSuiteMeetsTheTargetsOverEightSeeds() {
@@ -42,7 +52,8 @@ class TrainingWidenedEvaluationTest {
                 assertThat(family.labelled).as("%s episodes", k.kind()).isEqualTo(
                         (recovers ? 32 : 16) * TrainingEvaluation.WIDENED_SEEDS);
                 assertThat(family.detected).as("%s recall (%s)", k.kind(), recovers ? "ticketed" : "paged")
-                        .isGreaterThanOrEqualTo((int) Math.ceil(MIN_RECALL * family.labelled));
+                        .isGreaterThanOrEqualTo((int) Math.ceil(MIN_RECALL * family.labelled))
+                        .isGreaterThanOrEqualTo(REACHED.get(k.kind()));
             }
             spikes += k.loss().labelled;
             divergences += k.divergence().labelled;
@@ -62,6 +73,7 @@ class TrainingWidenedEvaluationTest {
                 .isLessThanOrEqualTo(MAX_PAGES_ON_RECOVERING_SPIKES);
         assertThat(10.0 * falseTickets / cleanRuns).as("false tickets per 10 clean runs")
                 .isLessThanOrEqualTo(MAX_FALSE_TICKETS_PER_10_CLEAN_RUNS);
+        assertThat(falseTickets).as("false tickets").isLessThanOrEqualTo(REACHED_FALSE_TICKETS);
         assertThat(TrainingEvaluation.median(firstTicket)).as("median delay to the first ticket")
                 .isLessThanOrEqualTo(MAX_MEDIAN_FIRST_TICKET);
         assertThat(TrainingEvaluation.median(divergencePage)).as("median divergence page after onset")

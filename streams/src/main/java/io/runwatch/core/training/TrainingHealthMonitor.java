@@ -152,6 +152,7 @@ public final class TrainingHealthMonitor {
             state.lossEpisode = null;
         }
         state.lossExcursion = null;
+        state.lossRise = null;
         if (state.gradExcursion != null) {
             if (state.gradExcursion.ticketId != null) {
                 out.add(Alert.firing(run, AlertType.grad_norm_spike, Severity.ticket, state.gradExcursion.onsetStep)
@@ -182,6 +183,7 @@ public final class TrainingHealthMonitor {
             state.baseline = restored.copy();
             state.loggedStepsAtLastSnapshot = restored.loggedSteps;
         }
+        state.riseTestFrom = state.baseline.loggedSteps + settings.warmupSteps();
         state.periodicSnapshots.removeIf(s -> s.atStep > toStep);
         state.checkpointSnapshots.removeIf(s -> s.atStep > toStep);
         state.recentCheckpoints.removeIf(step -> step > toStep);

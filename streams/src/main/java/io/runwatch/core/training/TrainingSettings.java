@@ -24,6 +24,9 @@ package io.runwatch.core.training;
  * @param spikeMaxRiseSteps       longest rise of a benign spike; a steady climb past it pages at once
  * @param divergenceFastRise      relative height over the pre-spike level that pages at once (3.0 = x4)
  * @param recoveryNoiseZ          a stopped loss within this many noise sigmas of its pre-spike trend has recovered
+ * @param spikeCumulativeZ        sum of the residual z-scores (less a reference of 0.5 each, against the baseline
+ *                                frozen where they turned positive) that, with two logged steps the minimum rise
+ *                                up, tickets a slow rise as a spike
  * @param notTraining             when a run has stopped learning: skipped steps, loss scale, frozen or collapsed
  *                                loss, blow-up (see {@link NotTrainingSettings})
  */
@@ -45,12 +48,13 @@ public record TrainingSettings(
         long spikeMaxRiseSteps,
         double divergenceFastRise,
         double recoveryNoiseZ,
+        double spikeCumulativeZ,
         NotTrainingSettings notTraining) {
 
     /** The catalogue's defaults, for unit tests (the core cannot read config); pinned by CoreDefaultsTest. */
     public static TrainingSettings defaults() {
         return new TrainingSettings(50, 3.0, 6.0, 0.04, 400, 20, 0.10, 20, 6.0, 5, 1.0, 0.8, 5, 100, 12, 3.0, 3.0,
-                NotTrainingSettings.defaults());
+                12.0, NotTrainingSettings.defaults());
     }
 
     /**

@@ -43,6 +43,18 @@ public final class TrainingState {
 
     /** A loss excursion not yet confirmed as a spike; null when none. */
     public LossExcursion lossExcursion;
+    /**
+     * The cumulative test of a slow rise (LossSpikeDetector#trackRise): the residuals summed against the baseline
+     * frozen where they turned positive, so a rise of under one sigma per logged step is not absorbed by the
+     * baseline's trend before it stands the minimum rise over it; null while the residuals sum to nothing.
+     */
+    public LossExcursion lossRise;
+    /**
+     * {@code baseline.loggedSteps} from which a cumulative rise test may start: Holt's level and trend overshoot
+     * for a few dozen logged steps after the loss drops (an LR decay), after an episode and after a rewind, and
+     * a slow rise measured against an overshooting baseline is no rise.
+     */
+    public long riseTestFrom;
     /** The open loss spike or divergence episode; null when none. */
     public LossEpisode lossEpisode;
     /** The open gradient-norm excursion; null when none. */
@@ -269,6 +281,16 @@ public final class TrainingState {
         public double previousExcess;
         public double lastZ;
         public double lastExcess;
+        /** The cumulative rise test only: sum of (z - reference) since its onset, increments clipped. */
+        public double cumulativeZ;
+        /** The cumulative rise test only: the slow level at its onset, restored when it opens a spike. */
+        public double baseSlowLevel;
+        /** The cumulative rise test only: the slope per logged step the frozen baseline is extrapolated with. */
+        public double baseSlope;
+        /** The cumulative rise test only: the step the excess last turned positive (the rise's onset), -1 if not. */
+        public long riseOnsetStep = -1;
+        /** The cumulative rise test only: its newest excesses, a ring indexed by {@link #points}. */
+        public double[] recentExcess;
     }
 
     /** A confirmed loss spike, possibly escalated to divergence; the baseline stays frozen while it is open. */
