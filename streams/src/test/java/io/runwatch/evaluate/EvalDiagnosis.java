@@ -43,6 +43,10 @@ public final class EvalDiagnosis {
             labelled(args[labelArg + 1], settings);
             return;
         }
+        if (argList.contains("--misses")) { // the missed synthetic drops of 5σ or more, by cause
+            EvalMissDiagnosis.print(seeds, list, settings);
+            return;
+        }
         if (argList.contains("--tail-fit")) {
             tailFit(settings);
             return;

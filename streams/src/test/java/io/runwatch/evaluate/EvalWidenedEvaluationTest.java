@@ -21,11 +21,11 @@ class EvalWidenedEvaluationTest {
         EvalEvaluation.SyntheticScore s = EvalEvaluation.pooled(new MonitorDetection(Settings.defaults()), SEEDS);
 
         assertThat(s.singleRecall()).isGreaterThanOrEqualTo(0.86); // 392/452 measured; target 0.93 not met
-        assertThat(s.confirmedRecall()).isGreaterThanOrEqualTo(0.89); // 598/666; target 0.98 not met
+        assertThat(s.confirmedRecall()).isGreaterThanOrEqualTo(0.911); // 608/666 (598 before issue 13's third pass); target 0.98 not met
         assertThat(s.smallAlerted()).isLessThanOrEqualTo(14); // of 455 (3.1 %); target 3 % (13) not met by one
         assertThat(s.smoothAlerted()).isLessThanOrEqualTo(185); // of 1132; target 0 not met
         assertThat(s.stuckAlerts()).isLessThanOrEqualTo(1); // target 0: one binary flip ticketed before its class
-        assertThat(s.falseAlerts()).isLessThanOrEqualTo(820); // 2,444 before gross drops had to beat the swing
+        assertThat(s.falseAlerts()).isLessThanOrEqualTo(821); // 2,444 before gross drops had to beat the swing, 820 before the level floor
         assertThat(s.grossFound()).isGreaterThanOrEqualTo(246); // of 284: perplexity x3 early, MC format to chance
         assertThat(s.unstableSaid()).isGreaterThan(s.unstable() / 2);
     }

@@ -45,8 +45,15 @@ final class NoisyClassifier {
         }
         int size = t.recent.size();
         int from = Math.max(0, size - settings.noiseWindow());
-        // The median, so that a drop of a few checkpoints does not itself make a benchmark look at chance.
-        double level = t.reported(analysis.medianLevel(t, from, size - 1));
+        // The median, so that a drop of a few checkpoints does not itself make a benchmark look at chance; and the
+        // higher of the window's and its older half's, so that a drop of up to half the window does not either
+        // (results arrive out of order: a drop's later checkpoints could class a slow learner a few noise units
+        // above chance noisy before its first one is tested). Not for a format said unstable: its swings are
+        // what the class is for, and the older half's median would lift it after every high swing.
+        int olderEnd = from + (size - from) / 2 - 1;
+        double level = t.reported(t.unstableAlertId == null && olderEnd > from
+                ? Math.max(analysis.medianLevel(t, from, size - 1), analysis.medianLevel(t, from, olderEnd))
+                : analysis.medianLevel(t, from, size - 1));
         NoiseEstimate estimate = analysis.noise(t, size, RegressionDetector.seedsAt(t, size - 1));
         double noise = estimate.total();
         boolean nearChance = level >= chance.low() - CHANCE_MARGIN * noise

@@ -129,6 +129,12 @@ final class TrajectoryAnalysis {
         long step = t.recent.get(index).step;
         // The line's own uncertainty at the step, and the median's: about √(π/2n) of one residual.
         double spread = Math.sqrt((1 + line.variance(step)) * (1 + Math.PI / (2 * residualCount)));
+        // A clearly rising curve is never expected below its recent level: the overshoot correction comes from
+        // lines fitted a few checkpoints back, which on the steep start of a curve overshot far more than the
+        // line fitted now does, and would otherwise drag the expectation under checkpoints already reached.
+        if (line.at(step) + correction < flat.score()) {
+            return flat;
+        }
         return new Expectation(line.at(step) + correction, line.fromStep, line.slope, correction, spread);
     }
 
