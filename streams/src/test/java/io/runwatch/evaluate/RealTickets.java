@@ -39,7 +39,8 @@ final class RealTickets {
      */
     record Ticket(Alert alert, String source, String hindsight, boolean binomialJudged, boolean binomialMatch,
                   boolean heldOutJudged, boolean heldOutMatch, String classes, int episodeOfTrajectory,
-                  int gapCheckpoints, int lasted, boolean coDropCheckpoint, double swingRatio) {
+                  int gapCheckpoints, int lasted, boolean coDropCheckpoint, double swingRatio, int index,
+                  Label[] binomialLabels, Label[] heldOutLabels, boolean[] sole) {
         String test() {
             return String.valueOf(alert.details().get("test"));
         }
@@ -76,7 +77,9 @@ final class RealTickets {
                     alert.run(), alert.subject(), alert.step(), alert.detectedAtStep(), test(), num("z"),
                     num("zThreshold"), hindsight, !binomialJudged ? "-" : binomialMatch ? "yes" : "no",
                     !heldOutJudged ? "-" : heldOutMatch ? "yes" : "no", classes, episodeOfTrajectory,
-                    gapCheckpoints, lasted, swingRatio, coDropCheckpoint ? " co-drop" : "");
+                    gapCheckpoints, lasted, swingRatio, coDropCheckpoint ? " co-drop" : "")
+                    + (sole[0] ? " SOLE-binomial" : "") + (sole[1] ? " SOLE-held-out" : "")
+                    + (sole[2] ? " SOLE-hindsight" : "");
         }
 
         private double num(String key) {
@@ -149,7 +152,25 @@ final class RealTickets {
             tickets.add(new Ticket(a, IndependentLabelEvaluation.sourceOf(a.run()),
                     hindsight.getOrDefault(key, "unlabelled"), both[0] != null, matches(index, both[0]),
                     both[1] != null, matches(index, both[1]), String.join(",", said), episode, gap, lasted,
-                    coDropSteps.getOrDefault(a.run(), List.of()).contains(a.step()), swing));
+                    coDropSteps.getOrDefault(a.run(), List.of()).contains(a.step()), swing, index, both[0], both[1],
+                    new boolean[3]));
+        }
+        // Whether a ticket is the only one finding some label: cutting it would cost recall.
+        Map<String, List<Ticket>> byTrajectory = new HashMap<>();
+        tickets.forEach(t -> byTrajectory.computeIfAbsent(t.trajectory(), k -> new ArrayList<>()).add(t));
+        for (List<Ticket> same : byTrajectory.values()) {
+            for (Ticket t : same) {
+                for (int m = 0; m < 2; m++) {
+                    Label[] labelsOf = m == 0 ? t.binomialLabels() : t.heldOutLabels();
+                    for (Label label : labelsOf == null ? new Label[0] : labelsOf) {
+                        if (IndependentLabelEvaluation.matches(t.index(), label) && same.stream().filter(o ->
+                                IndependentLabelEvaluation.matches(o.index(), label)).count() == 1) {
+                            t.sole()[m] = true;
+                        }
+                    }
+                }
+                t.sole()[2] = same.size() == 1 && t.hindsight().equals("sustained_decline");
+            }
         }
         return tickets;
     }
