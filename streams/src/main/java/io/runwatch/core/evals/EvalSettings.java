@@ -18,7 +18,7 @@ package io.runwatch.core.evals;
  * @param movedZ                 a checkpoint this many noise units below its reference counts as "moved"
  * @param noisyMinCheckpoints    checkpoints needed before a trajectory may be classed noisy
  * @param noisyMaxTau            |Kendall tau| below which a trajectory near chance is classed noisy
- * @param relativeNoiseFloor     the noise unit is at least this fraction of the score
+ * @param relativeNoiseFloor     the noise unit of an accuracy is at least this fraction of the score
  * @param flakyEpisodes          isolated, quickly recovered episodes in a row that class a trajectory flaky
  *                               (0: never)
  * @param flakyRecoveryCheckpoints an episode recovered within this many checkpoints counts as a swing
@@ -39,6 +39,8 @@ package io.runwatch.core.evals;
  *                               within {@code resolveZ} ...
  * @param resolveHoldWithin      ... while it has been open at most this many checkpoints; a longer one resolves at
  *                               its first checkpoint back
+ * @param lossNoiseFloor         the noise unit of a loss, bits per byte or perplexity (no sampling error) is at
+ *                               least this fraction of the score
  */
 public record EvalSettings(int kendallWindow, int retainedCheckpoints, int levelCheckpoints,
                            int lookbackCheckpoints, int noiseWindow, int empiricalNoiseWindow,
@@ -49,7 +51,7 @@ public record EvalSettings(int kendallWindow, int retainedCheckpoints, int level
                            double neverMuteChanceShare, double catastrophicFactor,
                            double catastrophicChanceShare, double unstableRatio, double tailDof,
                            int coDropBenchmarks, double coDropAlpha, int resolveCheckpoints,
-                           int resolveHoldWithin) {
+                           int resolveHoldWithin, double lossNoiseFloor) {
 
     public EvalSettings {
         if (lookbackCheckpoints < levelCheckpoints) {
@@ -63,7 +65,7 @@ public record EvalSettings(int kendallWindow, int retainedCheckpoints, int level
 
     /** The catalogue's defaults, for unit tests (the core cannot read config); pinned by CoreDefaultsTest. */
     public static EvalSettings defaults() {
-        return new EvalSettings(10, 32, 4, 24, 12, 24, 24, 6, 0.01, true, 1.0, 2.0, 8, 0.3, 0.005, 3, 4, 100,
-                10, 0.25, 2.0, 0.75, 5, 0, 3, 0.05, 2, 6);
+        return new EvalSettings(10, 32, 4, 24, 12, 24, 24, 6, 0.01, true, 1.0, 2.0, 8, 0.3, 0.002, 3, 4, 100,
+                10, 0.25, 2.0, 0.75, 5, 0, 3, 0.05, 2, 6, 0.005);
     }
 }

@@ -366,19 +366,23 @@ final class TrajectoryAnalysis {
         }
     }
 
-    /** {@code relativeNoiseFloor} of the window's mean score; log-perplexity differences are already relative. */
+    /**
+     * {@code relativeNoiseFloor} of the window's mean score ({@code lossNoiseFloor} for losses, bits per byte and
+     * perplexities, which have no sampling error); log-perplexity differences are already relative.
+     */
     private double floor(TrajectoryState t, int from, int to) {
         if (to <= from) {
             return 0;
         }
+        double relative = t.higherIsBetter ? settings.relativeNoiseFloor() : settings.lossNoiseFloor();
         if (t.logScale) {
-            return settings.relativeNoiseFloor();
+            return relative;
         }
         double sum = 0;
         for (int i = from; i < to; i++) {
             sum += t.recent.get(i).mean();
         }
-        return settings.relativeNoiseFloor() * Math.abs(sum / (to - from));
+        return relative * Math.abs(sum / (to - from));
     }
 
     /** The reported stderr (mean over the window), else √(p(1−p)/n) at the window's mean accuracy. */

@@ -190,7 +190,7 @@ class EvalMonitorTest {
     @Test
     void aOnePercentWiggleOfASmoothBitsPerByteIsNotATicketAndAFivePercentRiseIs() {
         EvalMonitor oldFloor = new EvalMonitor(io.runwatch.config.Settings.defaults()
-                .with(io.runwatch.config.Settings.EVAL_NOISE_FLOOR, 0.002).evals());
+                .with(io.runwatch.config.Settings.EVAL_LOSS_NOISE_FLOOR, 0.002).evals());
         Run wiggle = new Run();
         Run wiggleOldFloor = new Run(oldFloor);
         Run rise = new Run();
@@ -207,7 +207,7 @@ class EvalMonitorTest {
 
         assertThat(wiggle.of(AlertType.eval_regression)).isEmpty();
         assertThat(wiggleOldFloor.of(AlertType.eval_regression)).filteredOn(Alert::isFiring)
-                .extracting(Alert::step).containsExactly(31_000L); // what 0.002 of the score made of it
+                .extracting(Alert::step).containsExactly(31_000L); // what the accuracies' 0.002 made of it
         assertThat(rise.of(AlertType.eval_regression)).filteredOn(Alert::isFiring)
                 .extracting(Alert::step).containsExactly(31_000L);
     }
