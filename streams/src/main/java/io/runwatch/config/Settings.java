@@ -344,9 +344,10 @@ public final class Settings {
             "A benchmark at chance whose whole-run |Kendall tau| is below this is classed as noise: 0.3 is "
                     + "about two standard errors of tau under no trend at 27 checkpoints.");
     public static final Setting EVAL_NOISE_FLOOR = decimal("evals.noise.floor.relative", 0.002, 0, 1,
-            "The noise unit of an accuracy is at least this fraction of the score (losses, bits per byte and "
-                    + "perplexities: evals.noise.floor.relative.loss); it binds only where the binomial error is "
-                    + "tiny, as on a mean over many seeds.");
+            "The noise unit is at least this fraction of the score (bits per byte and perplexities: "
+                    + "evals.noise.floor.relative.bpb): a validation loss is smooth, and a 0.5% wiggle is not worth a "
+                    + "ticket even when it is many of its tiny noise units; an accuracy's binomial error is larger "
+                    + "except on a mean over many seeds.");
     public static final Setting EVAL_FLAKY_EPISODES = integer("evals.flaky.episodes", 3, 0, 100,
             "eval_regression episodes in a row that each fell alone (fewer than 2 other benchmarks moved) and "
                     + "recovered after which a benchmark is classed flaky (eval_noisy) and its solo drops are no "
@@ -425,15 +426,15 @@ public final class Settings {
                     + "drop. 6 is past evals.flaky.recovery.checkpoints (4), the swings that come back by themselves; "
                     + "4 and 6 keep every independent label on the real tables, 8 loses BigScience tr3d prost at "
                     + "82500 (labelled by both labellers), no limit also tr12b triviaqa at 67500.");
-    public static final Setting EVAL_LOSS_NOISE_FLOOR = decimal("evals.noise.floor.relative.loss", 0.005, 0, 1,
-            "The noise unit of a loss, bits per byte or perplexity (log perplexity: an absolute 0.005) is at least "
-                    + "this fraction of the score: the tables give them no sampling error, and a wiggle of about 1 % "
-                    + "is not worth a ticket even when it is many of their tiny noise units. On the real tables the "
-                    + "bits per byte of OLMo-2 benchmarks move 0.4-0.9 % of their score from checkpoint to checkpoint "
-                    + "(held-out half, quartiles: 104 ladder trajectories 0.41 / 0.61 / 0.91 %, 7B 0.59 / 0.74 / "
-                    + "1.2 %); at 0.002, the accuracies' floor, their 1-2 % bumps opened 11 tickets that neither "
-                    + "independent labeller supports (EvalDiagnosis --tickets). A validation cross-entropy (spread "
-                    + "about 0.05 %) is then judged in units of 0.5 % of itself: a rise of about 2 % is a ticket.");
+    public static final Setting EVAL_BPB_NOISE_FLOOR = decimal("evals.noise.floor.relative.bpb", 0.005, 0, 1,
+            "The noise unit of bits per byte or a perplexity (log perplexity: an absolute 0.005) is at least this "
+                    + "fraction of the score: means over a benchmark's items, which the tables give no sampling error, "
+                    + "and a wiggle of about 1 % is not worth a ticket even when it is many of their tiny noise units. "
+                    + "On the real tables the bits per byte of OLMo-2 benchmarks move 0.4-0.9 % of their score from "
+                    + "checkpoint to checkpoint (held-out half, quartiles: 104 ladder trajectories 0.41 / 0.61 / 0.91 "
+                    + "%, 7B 0.59 / 0.74 / 1.2 %); at 0.002, the floor of accuracies and losses, their 1-2 % bumps "
+                    + "opened 11 tickets that neither independent labeller supports (EvalDiagnosis --tickets). A "
+                    + "validation loss over millions of tokens (OLMo-2 c4 cross-entropy: 0.05 %) keeps 0.002.");
     public static final Setting STALL_FLOOR_S = decimal("liveness.stall.floor.s", 120, 1, 86_400,
             "A learned stall deadline is never shorter than this: 2 min absorbs GC, data-loader and network "
                     + "hiccups of fast runs while still paging 5x sooner than a 10-minute silence rule.");
@@ -661,7 +662,7 @@ public final class Settings {
                 decimal(EVAL_CATASTROPHIC_CHANCE_SHARE), decimal(EVAL_UNSTABLE_RATIO), decimal(EVAL_TAIL_DOF),
                 integer(EVAL_CO_DROP_BENCHMARKS), decimal(EVAL_CO_DROP_ALPHA),
                 integer(EVAL_RESOLVE_CHECKPOINTS), integer(EVAL_RESOLVE_HOLD_WITHIN),
-                decimal(EVAL_LOSS_NOISE_FLOOR));
+                decimal(EVAL_BPB_NOISE_FLOOR));
     }
 
     public LivenessSettings liveness() {

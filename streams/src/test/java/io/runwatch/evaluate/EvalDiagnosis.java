@@ -26,7 +26,9 @@ import java.util.TreeMap;
  * ({@code --list} also lists every smooth-trajectory alert and the real gross tickets). {@code --tail-fit} prints
  * the real tables' share of neighbour residuals beyond 3 noise units per source (the tail model's prior);
  * {@code --label sustained_decline} (or another hindsight label) lists each such real trajectory's tickets under
- * the Gaussian and the configured model.
+ * the Gaussian and the configured model. {@code --tickets} diagnoses every real eval_regression ticket (by run, test,
+ * hindsight label, classes, re-fires, duration, each split by independent-labeller support; {@code --list} each
+ * ticket; {@code --set key=value} tries a setting), with the hindsight and independent-label figures.
  */
 public final class EvalDiagnosis {
     private EvalDiagnosis() {

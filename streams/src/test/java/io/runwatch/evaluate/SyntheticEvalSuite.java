@@ -33,8 +33,6 @@ public final class SyntheticEvalSuite {
     private static final int[] RUN_LENGTHS = {20, 40, 80, 150, 200};
     /** The smallest noise unit the detector uses: {@code evals.noise.floor.relative} of the score. */
     private static final double RELATIVE_NOISE_FLOOR = Settings.defaults().evals().relativeNoiseFloor();
-    /** The loss's: {@code evals.noise.floor.relative.loss}. */
-    private static final double LOSS_NOISE_FLOOR = Settings.defaults().evals().lossNoiseFloor();
     /** Degrees of freedom of the widened suite's noise (fitted on OLMo-2 7B, see the class comment). */
     static final int TAIL_DOF = 7;
     /** Scales a Student-t of {@link #TAIL_DOF} to robust sigma 1: 1 / (1.4826 × its 75th percentile, 0.7111). */
@@ -185,8 +183,7 @@ public final class SyntheticEvalSuite {
             double pointNoise = binomial * Math.sqrt((1 + seedSpread * seedSpread) / seeds);
             // A drop lowers the score (raises a loss) by its size in noise units as the detector defines them:
             // the plotted point's noise, but never less than the relative floor (which the loss's 0.004 is under).
-            double noiseUnit = Math.max(pointNoise,
-                    (template.kind() == Kind.LOSS ? LOSS_NOISE_FLOOR : RELATIVE_NOISE_FLOOR) * truth);
+            double noiseUnit = Math.max(pointNoise, RELATIVE_NOISE_FLOOR * truth);
             double shifted = template.kind() == Kind.LOSS ? truth + dropAt[i] * noiseUnit
                     : truth - dropAt[i] * noiseUnit;
             if (i == grossAt) {

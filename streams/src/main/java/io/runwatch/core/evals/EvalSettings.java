@@ -18,7 +18,7 @@ package io.runwatch.core.evals;
  * @param movedZ                 a checkpoint this many noise units below its reference counts as "moved"
  * @param noisyMinCheckpoints    checkpoints needed before a trajectory may be classed noisy
  * @param noisyMaxTau            |Kendall tau| below which a trajectory near chance is classed noisy
- * @param relativeNoiseFloor     the noise unit of an accuracy is at least this fraction of the score
+ * @param relativeNoiseFloor     the noise unit is at least this fraction of the score
  * @param flakyEpisodes          isolated, quickly recovered episodes in a row that class a trajectory flaky
  *                               (0: never)
  * @param flakyRecoveryCheckpoints an episode recovered within this many checkpoints counts as a swing
@@ -39,8 +39,8 @@ package io.runwatch.core.evals;
  *                               within {@code resolveZ} ...
  * @param resolveHoldWithin      ... while it has been open at most this many checkpoints; a longer one resolves at
  *                               its first checkpoint back
- * @param lossNoiseFloor         the noise unit of a loss, bits per byte or perplexity (no sampling error) is at
- *                               least this fraction of the score
+ * @param bpbNoiseFloor          the noise unit of bits per byte or a perplexity (a mean over a benchmark's items,
+ *                               no sampling error given) is at least this fraction of the score
  */
 public record EvalSettings(int kendallWindow, int retainedCheckpoints, int levelCheckpoints,
                            int lookbackCheckpoints, int noiseWindow, int empiricalNoiseWindow,
@@ -51,7 +51,7 @@ public record EvalSettings(int kendallWindow, int retainedCheckpoints, int level
                            double neverMuteChanceShare, double catastrophicFactor,
                            double catastrophicChanceShare, double unstableRatio, double tailDof,
                            int coDropBenchmarks, double coDropAlpha, int resolveCheckpoints,
-                           int resolveHoldWithin, double lossNoiseFloor) {
+                           int resolveHoldWithin, double bpbNoiseFloor) {
 
     public EvalSettings {
         if (lookbackCheckpoints < levelCheckpoints) {

@@ -190,7 +190,7 @@ class EvalMonitorTest {
     @Test
     void aOnePercentWiggleOfASmoothBitsPerByteIsNotATicketAndAFivePercentRiseIs() {
         EvalMonitor oldFloor = new EvalMonitor(io.runwatch.config.Settings.defaults()
-                .with(io.runwatch.config.Settings.EVAL_LOSS_NOISE_FLOOR, 0.002).evals());
+                .with(io.runwatch.config.Settings.EVAL_BPB_NOISE_FLOOR, 0.002).evals());
         Run wiggle = new Run();
         Run wiggleOldFloor = new Run(oldFloor);
         Run rise = new Run();

@@ -127,6 +127,6 @@ class FlakyClassifierTest {
                 s.noisyMinCheckpoints(), s.noisyMaxTau(), s.relativeNoiseFloor(), s.flakyEpisodes(),
                 s.flakyRecoveryCheckpoints(), calm, s.neverMuteZ(), s.neverMuteChanceShare(), s.catastrophicFactor(),
                 s.catastrophicChanceShare(), s.unstableRatio(), s.tailDof(), s.coDropBenchmarks(), s.coDropAlpha(),
-                s.resolveCheckpoints(), s.resolveHoldWithin(), s.lossNoiseFloor());
+                s.resolveCheckpoints(), s.resolveHoldWithin(), s.bpbNoiseFloor());
     }
 }
