@@ -26,7 +26,9 @@ import java.util.TreeMap;
  * ({@code --list} also lists every smooth-trajectory alert and the real gross tickets). {@code --tail-fit} prints
  * the real tables' share of neighbour residuals beyond 3 noise units per source (the tail model's prior);
  * {@code --label sustained_decline} (or another hindsight label) lists each such real trajectory's tickets under
- * the Gaussian and the configured model.
+ * the Gaussian and the configured model. {@code --tickets} diagnoses every real eval_regression ticket (by run, test,
+ * hindsight label, classes, re-fires, duration, each split by independent-labeller support; {@code --list} each
+ * ticket; {@code --set key=value} tries a setting), with the hindsight and independent-label figures.
  */
 public final class EvalDiagnosis {
     private EvalDiagnosis() {
@@ -49,6 +51,10 @@ public final class EvalDiagnosis {
         }
         if (argList.contains("--tail-fit")) {
             tailFit(settings);
+            return;
+        }
+        if (argList.contains("--tickets")) {
+            tickets(withOverrides(settings, argList), list);
             return;
         }
         Detection detection = new MonitorDetection(settings);
@@ -116,6 +122,77 @@ public final class EvalDiagnosis {
                     System.out.println("  " + k + ": " + v);
                 }
             });
+        }
+    }
+
+    /** {@code --set key=value} (repeatable) on top of {@code settings}, for trying a setting on the real tickets. */
+    static Settings withOverrides(Settings settings, List<String> args) {
+        Map<String, String> overrides = new java.util.LinkedHashMap<>();
+        for (int i = 0; i + 1 < args.size(); i++) {
+            if (args.get(i).equals("--set")) {
+                String[] kv = args.get(i + 1).split("=", 2);
+                overrides.put(kv[0], kv[1]);
+            }
+        }
+        return overrides.isEmpty() ? settings : Settings.load(new java.util.Properties(), Map.of(), overrides);
+    }
+
+    /**
+     * Every real eval_regression ticket (one per episode id; the merged seed groups left out) by run, test,
+     * hindsight label, the classes said before it, re-fires of its trajectory and the benchmark, each split by
+     * whether an independent labeller (binomial, held-out half) labels a drop where it opened; {@code --list}
+     * prints each ticket.
+     */
+    private static void tickets(Settings settings, boolean list) {
+        Path shared = Evaluate.sharedData();
+        if (shared == null) {
+            System.out.println("../shared/data not present");
+            return;
+        }
+        List<RunInput> real = EvalRealData.load(shared.resolve("data/evals"));
+        List<Alert> alerts = new MonitorDetection(settings).detect(real);
+        List<RealTickets.Ticket> tickets = RealTickets.of(real, alerts, EvalRealData.labels());
+        if (list) {
+            tickets.forEach(t -> System.out.println("  " + t.line()));
+        }
+        System.out.println(RealTickets.table("run", tickets, t -> t.alert().run()));
+        System.out.println(RealTickets.table("test", tickets, RealTickets.Ticket::test));
+        System.out.println(RealTickets.table("hindsight label of the trajectory", tickets,
+                RealTickets.Ticket::hindsight));
+        System.out.println(RealTickets.table("classes said before (trajectory, benchmark)", tickets,
+                t -> t.classes().isEmpty() ? "none" : t.classes()));
+        System.out.println(RealTickets.table("episode of its trajectory", tickets, RealTickets.Ticket::refire));
+        System.out.println(RealTickets.table("test, episode", tickets, t -> t.test() + ", " + t.refire()));
+        System.out.println(RealTickets.table("lasted (checkpoints)", tickets, t -> t.lasted() < 0 ? "open at end"
+                : t.lasted() <= 1 ? "≤1" : t.lasted() <= 4 ? "2-4" : t.lasted() <= 10 ? "5-10" : ">10"));
+        System.out.println(RealTickets.table("held-out / binomial swing", tickets, t -> Double.isNaN(t.swingRatio())
+                ? "unknown" : t.swingRatio() >= 3 ? "≥3 (swinging)" : t.swingRatio() >= 1 ? "1-3" : "<1"));
+        System.out.println(RealTickets.table("source", tickets, RealTickets.Ticket::source));
+        System.out.println(RealTickets.table("co-drop checkpoint", tickets,
+                t -> t.coDropCheckpoint() ? "at a co-drop" : "no"));
+        Map<String, Integer> byTrajectory = new TreeMap<>();
+        tickets.forEach(t -> byTrajectory.merge(t.trajectory(), 1, Integer::sum));
+        System.out.println("\ntrajectories with 2 or more tickets:");
+        byTrajectory.forEach((k, v) -> {
+            if (v >= 2) {
+                System.out.println("  " + k + ": " + v);
+            }
+        });
+        System.out.printf(Locale.ROOT, "%d tickets, %d supported by a labeller, %d trajectories%n", tickets.size(),
+                tickets.stream().filter(RealTickets.Ticket::supported).count(), byTrajectory.size());
+        EvalEvaluation.RealScore hindsight = EvalEvaluation.scoreReal(EvalRealData.labels(), alerts);
+        System.out.printf(Locale.ROOT, "hindsight: tickets per run %s, sustained declines %d/%d, at chance %d/%d, "
+                        + "smooth %d/%d, transient %d/%d%n", hindsight.ticketsPerRun(),
+                hindsight.byLabel().get("sustained_decline")[1], hindsight.byLabel().get("sustained_decline")[0],
+                hindsight.byLabel().get("at_chance")[1], hindsight.byLabel().get("at_chance")[0],
+                hindsight.byLabel().get("smooth_monotone")[1], hindsight.byLabel().get("smooth_monotone")[0],
+                hindsight.byLabel().get("transient_drop")[1], hindsight.byLabel().get("transient_drop")[0]);
+        IndependentLabelEvaluation.Score independent = IndependentLabelEvaluation.score(real,
+                Map.of(IndependentLabelEvaluation.RUNWATCH, alerts));
+        for (IndependentLabelEvaluation.Labelling l : IndependentLabelEvaluation.Labelling.values()) {
+            IndependentLabelEvaluation.Tally t = independent.tally("all", l, IndependentLabelEvaluation.RUNWATCH);
+            System.out.printf(Locale.ROOT, "independent %s: found %d/%d (%.2f), alerts matching no label %d%n", l,
+                    t.foundCount(), t.labelCount(), (double) t.foundCount() / t.labelCount(), t.unmatched);
         }
     }
 

@@ -50,11 +50,11 @@ class EvalEvaluationTest {
 
         assertThat(without.totalTickets()).isGreaterThan(with.totalTickets());
         // 137 before gross drops were exempt from every class (evals.never.mute.z), 173 after; 150 since a gross
-        // drop of a benchmark that swings beyond its sampling error must also beat its own swing (target 137: not
-        // met); 151 since a rising curve is never expected below its recent level (one more: olmo2-7B
-        // mmlu_humanities bpb at 85000, a 1 % bump found in hindsight)
-        assertThat(with.totalTickets()).isLessThanOrEqualTo(151);
-        assertThat(with.maxTicketsPerRun()).isLessThanOrEqualTo(38); // olmo2-7B
+        // drop of a benchmark that swings beyond its sampling error must also beat its own swing; 135 since an
+        // episode closes after two checkpoints back (evals.regression.resolve.checkpoints) and bits per byte are
+        // judged against a 0.5 % floor (evals.noise.floor.relative). Target: no more than 137.
+        assertThat(with.totalTickets()).isLessThanOrEqualTo(135);
+        assertThat(with.maxTicketsPerRun()).isLessThanOrEqualTo(29); // olmo2-7B
         assertThat(with.byLabel().get("sustained_decline")[1]).isGreaterThanOrEqualTo(19); // of 20
         assertThat(with.byLabel().get("sustained_decline")[1]).isEqualTo(without.byLabel().get("sustained_decline")[1]);
         // One: BigScience tr3e sst falls from 0.65 (8 sampling errors above its majority rate 0.51) to 0.53 at

@@ -80,6 +80,7 @@ public final class EvalMonitor {
         addIfPresent(alerts, noisy.unstable(run, trajectory, point, summary.swingRatio));
         if (trajectory.openRegressionId != null) {
             resolveIfRecovered(run, trajectory, point, alerts);
+            openGrossAfterBack(run, trajectory, point, alerts, analysis.tailDof(trajectory, run));
         } else {
             double dof = analysis.tailDof(trajectory, run);
             RegressionDetector.Onset onset = trajectory.noisy ? null : regressions.findOnset(trajectory, changed, dof);
@@ -110,18 +111,51 @@ public final class EvalMonitor {
     private boolean open(EvalRunState run, TrajectoryState t, RegressionDetector.Onset onset, EvalPoint point,
                          List<Alert> alerts) {
         alerts.add(regressions.open(run, t, onset, point));
+        t.regressionBackStep = Long.MIN_VALUE;
         resolveIfRecovered(run, t, point, alerts);
         return true;
     }
 
-    /** Resolves the open episode if the score is back; a resolved episode may make the trajectory flaky. */
+    /**
+     * Resolves the open episode if the score is back (for evals.regression.resolve.checkpoints in a row); a resolved
+     * episode may make the trajectory flaky, judged by how long it took to come back the first time.
+     */
     private void resolveIfRecovered(EvalRunState run, TrajectoryState t, EvalPoint point, List<Alert> alerts) {
         long onsetStep = t.regressionOnsetStep;
+        int newest = t.recent.size() - 1;
+        if (t.regressionBackStep == Long.MIN_VALUE && t.recent.get(newest).step > onsetStep
+                && regressions.recoveryZ(t, newest) < settings.resolveZ()) {
+            t.regressionBackStep = t.recent.get(newest).step;
+        }
         Alert resolved = regressions.resolveIfRecovered(t, point);
         if (resolved != null) {
             alerts.add(resolved);
             addIfPresent(alerts, flaky.onEpisodeResolved(run, t, point, onsetStep));
         }
+    }
+
+    /**
+     * An episode held open after it came back (evals.regression.resolve.checkpoints) absorbs an ordinary re-fall, the
+     * same swing; a gross drop after its first checkpoint back is never held: the episode closes there and the gross
+     * drop opens its own ticket.
+     */
+    private void openGrossAfterBack(EvalRunState run, TrajectoryState t, EvalPoint point, List<Alert> alerts,
+                                    double dof) {
+        if (t.openRegressionId == null || t.regressionBackStep == Long.MIN_VALUE) {
+            return;
+        }
+        int back = t.indexOf(t.regressionBackStep);
+        if (back < 0) {
+            return; // the back checkpoint left the retained window: the episode is long past its hold
+        }
+        RegressionDetector.Onset gross = regressions.findGrossDrop(t, back + 1, dof);
+        if (gross == null) {
+            return;
+        }
+        long onsetStep = t.regressionOnsetStep;
+        alerts.add(regressions.resolveAtBack(t, point, back));
+        addIfPresent(alerts, flaky.onEpisodeResolved(run, t, point, onsetStep));
+        open(run, t, gross, point, alerts);
     }
 
     private static void initialise(TrajectoryState t, EvalPoint p) {

@@ -35,6 +35,12 @@ package io.runwatch.core.evals;
  * @param tailDof                degrees of freedom of the Student-t noise the thresholds assume (0: Gaussian)
  * @param coDropBenchmarks       benchmarks falling at one checkpoint that make a run-level eval_co_drop
  * @param coDropAlpha            false-alarm probability of eval_co_drop over a run's life
+ * @param resolveCheckpoints     an episode resolves once this many checkpoints in a row after its drop are back
+ *                               within {@code resolveZ} ...
+ * @param resolveHoldWithin      ... while it has been open at most this many checkpoints; a longer one resolves at
+ *                               its first checkpoint back
+ * @param bpbNoiseFloor          the noise unit of bits per byte or a perplexity (a mean over a benchmark's items,
+ *                               no sampling error given) is at least this fraction of the score
  */
 public record EvalSettings(int kendallWindow, int retainedCheckpoints, int levelCheckpoints,
                            int lookbackCheckpoints, int noiseWindow, int empiricalNoiseWindow,
@@ -44,7 +50,8 @@ public record EvalSettings(int kendallWindow, int retainedCheckpoints, int level
                            int flakyRecoveryCheckpoints, int flakyCalmCheckpoints, double neverMuteZ,
                            double neverMuteChanceShare, double catastrophicFactor,
                            double catastrophicChanceShare, double unstableRatio, double tailDof,
-                           int coDropBenchmarks, double coDropAlpha) {
+                           int coDropBenchmarks, double coDropAlpha, int resolveCheckpoints,
+                           int resolveHoldWithin, double bpbNoiseFloor) {
 
     public EvalSettings {
         if (lookbackCheckpoints < levelCheckpoints) {
@@ -59,6 +66,6 @@ public record EvalSettings(int kendallWindow, int retainedCheckpoints, int level
     /** The catalogue's defaults, for unit tests (the core cannot read config); pinned by CoreDefaultsTest. */
     public static EvalSettings defaults() {
         return new EvalSettings(10, 32, 4, 24, 12, 24, 24, 6, 0.01, true, 1.0, 2.0, 8, 0.3, 0.002, 3, 4, 100,
-                10, 0.25, 2.0, 0.75, 5, 0, 3, 0.05);
+                10, 0.25, 2.0, 0.75, 5, 0, 3, 0.05, 2, 6, 0.005);
     }
 }

@@ -42,7 +42,8 @@ final class FlakyClassifier {
             return null; // a training event says nothing about this benchmark's own noise
         }
         swings.lastCountedOnsetStep = onsetStep;
-        if (checkpointsAfter(t, onsetStep) > settings.flakyRecoveryCheckpoints()) {
+        // Until its first checkpoint back: those that confirmed the recovery (resolve.checkpoints) are not the drop.
+        if (checkpointsAfter(t, onsetStep, t.regressionBackStep) > settings.flakyRecoveryCheckpoints()) {
             swings.isolatedRecoveries = 0; // a drop that lasted: the kind worth a ticket
             return null;
         }
@@ -115,14 +116,14 @@ final class FlakyClassifier {
         return resolved;
     }
 
-    /** Retained checkpoints after {@code step}: how long an episode that started there took to recover. */
-    private static int checkpointsAfter(TrajectoryState t, long step) {
+    /** Retained checkpoints after {@code step} up to {@code throughStep}: how long an episode that started there lasted. */
+    private static int checkpointsAfter(TrajectoryState t, long step, long throughStep) {
         if (t.recent.isEmpty() || t.recent.get(0).step > step) {
             return Integer.MAX_VALUE; // older than the retained window: it did not recover quickly
         }
         int after = 0;
         for (TrajectoryState.Checkpoint c : t.recent) {
-            after += c.step > step ? 1 : 0;
+            after += c.step > step && c.step <= throughStep ? 1 : 0;
         }
         return after;
     }

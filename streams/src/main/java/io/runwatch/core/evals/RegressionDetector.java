@@ -388,14 +388,37 @@ final class RegressionDetector {
         if (t.openRegressionId == null || newest < 0) {
             return null;
         }
-        double current = t.regressionIsLevelDecline
-                ? analysis.level(t, Math.max(0, newest - settings.levelCheckpoints() + 1), newest)
-                : t.orientedMean(newest);
-        double z = (t.regressionReference - current) / t.regressionUnit;
-        if (z >= settings.resolveZ()) {
-            return null;
+        // A short episode closes once evals.regression.resolve.checkpoints checkpoints in a row are back (a swing
+        // that falls straight back is the same episode); one open longer than evals.regression.resolve.hold.within
+        // at its first (see EvalSettings).
+        int since = 0;
+        for (int i = newest; i >= 0 && t.recent.get(i).step > t.regressionOnsetStep; i--) {
+            since++;
         }
-        long step = t.recent.get(newest).step;
+        if (since == 0) { // the drop's own checkpoint was re-evaluated: back means the drop was a broken evaluation
+            return recoveryZ(t, newest) < settings.resolveZ() ? resolvedAt(t, point, newest) : null;
+        }
+        int needed = since > settings.resolveHoldWithin() ? 1 : settings.resolveCheckpoints();
+        for (int i = newest; i > newest - needed; i--) {
+            if (i < 0 || t.recent.get(i).step <= t.regressionOnsetStep || recoveryZ(t, i) >= settings.resolveZ()) {
+                return null;
+            }
+        }
+        return resolvedAt(t, point, newest);
+    }
+
+    /**
+     * Closes the open episode at checkpoint {@code backIndex}, where it was back, although the recovery was not yet
+     * confirmed: a gross drop after it is a new episode and must not be held in the old one.
+     */
+    Alert resolveAtBack(TrajectoryState t, EvalPoint point, int backIndex) {
+        return t.openRegressionId == null ? null : resolvedAt(t, point, backIndex);
+    }
+
+    private Alert resolvedAt(TrajectoryState t, EvalPoint point, int index) {
+        double current = current(t, index);
+        double z = (t.regressionReference - current) / t.regressionUnit;
+        long step = t.recent.get(index).step;
         String why = String.format(Locale.ROOT,
                 "%s %s of run %s recovered: %s at step %d is back within %.1f noise units of the level "
                         + "before the drop (%s).",
@@ -411,6 +434,17 @@ final class RegressionDetector {
         t.openRegressionId = null;
         t.lastEpisodeEndStep = step;
         return resolved;
+    }
+
+    /** Checkpoint {@code index} (the level ending there, for a decline) below the open episode's reference, in its unit. */
+    double recoveryZ(TrajectoryState t, int index) {
+        return (t.regressionReference - current(t, index)) / t.regressionUnit;
+    }
+
+    private double current(TrajectoryState t, int index) {
+        return t.regressionIsLevelDecline
+                ? analysis.level(t, Math.max(0, index - settings.levelCheckpoints() + 1), index)
+                : t.orientedMean(index);
     }
 
     static int seedsAt(TrajectoryState t, int index) {

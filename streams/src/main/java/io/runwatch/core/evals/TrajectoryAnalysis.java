@@ -372,19 +372,36 @@ final class TrajectoryAnalysis {
         }
     }
 
-    /** {@code relativeNoiseFloor} of the window's mean score; log-perplexity differences are already relative. */
+    /**
+     * {@code relativeNoiseFloor} of the window's mean score ({@code bpbNoiseFloor} for bits per byte and
+     * perplexities: means over a benchmark's items, with no sampling error given); log-perplexity differences are
+     * already relative.
+     */
     private double floor(TrajectoryState t, int from, int to) {
         if (to <= from) {
             return 0;
         }
+        double relative = isPerItemMean(t) ? settings.bpbNoiseFloor() : settings.relativeNoiseFloor();
         if (t.logScale) {
-            return settings.relativeNoiseFloor();
+            return relative;
         }
         double sum = 0;
         for (int i = from; i < to; i++) {
             sum += t.recent.get(i).mean();
         }
-        return settings.relativeNoiseFloor() * Math.abs(sum / (to - from));
+        return relative * Math.abs(sum / (to - from));
+    }
+
+    /**
+     * Bits per byte or a perplexity: a mean over a benchmark's few thousand items, which moves more between
+     * checkpoints than a validation loss over millions of tokens.
+     */
+    private static boolean isPerItemMean(TrajectoryState t) {
+        if (t.higherIsBetter || t.metric == null) {
+            return false;
+        }
+        String metric = t.metric.toLowerCase(java.util.Locale.ROOT);
+        return t.logScale || metric.contains("bpb") || metric.contains("bits");
     }
 
     /** The reported stderr (mean over the window), else √(p(1−p)/n) at the window's mean accuracy. */

@@ -48,6 +48,11 @@ public final class TrajectoryState {
     /** Oriented reference level and noise unit the open episode is measured against. */
     public double regressionReference;
     public double regressionUnit;
+    /**
+     * Step of the open (or just resolved) episode's first checkpoint back within the resolve band, Long.MIN_VALUE
+     * before: how long the drop lasted, whatever the checkpoints that confirmed the recovery (flaky counting).
+     */
+    public long regressionBackStep = Long.MIN_VALUE;
     /** True when the open episode is a slow decline of the level rather than a drop of single checkpoints. */
     public boolean regressionIsLevelDecline;
     /** New episodes start only after the step where the previous one resolved. */

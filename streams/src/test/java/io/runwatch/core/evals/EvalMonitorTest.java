@@ -91,7 +91,8 @@ class EvalMonitorTest {
         Alert firing = regressions.get(0);
         assertThat(firing.step()).isEqualTo(31_000L);
         assertThat(regressions.get(1).id()).isEqualTo(firing.id());
-        assertThat(regressions.get(1).detectedAtStep()).isEqualTo(33_000L);
+        // back at 33000 and 34000: two checkpoints in a row (evals.regression.resolve.checkpoints) close it
+        assertThat(regressions.get(1).detectedAtStep()).isEqualTo(34_000L);
         assertThat((double) firing.details().get("z")).isGreaterThan(firing.threshold());
         assertThat((double) firing.details().get("noise")).isBetween(0.5 * SIGMA, 2 * SIGMA);
         assertThat(firing.details()).containsKeys("referenceStep", "dropStep", "drop", "movedTogether");
@@ -133,6 +134,84 @@ class EvalMonitorTest {
     }
 
     /** A rising accuracy curve with binomial-sized noise from a fixed seed; drops shift chosen checkpoints. */
+    /** {@link EvalSettings#defaults()} with a one-checkpoint recovery closing an episode, as before issue 13's tickets work. */
+    private static final EvalSettings CLOSE_AT_FIRST_BACK = io.runwatch.config.Settings.defaults()
+            .with(io.runwatch.config.Settings.EVAL_RESOLVE_CHECKPOINTS, 1).evals();
+
+    @Test
+    void aSwingThatIsBackForOneCheckpointAndFallsAgainIsOneTicket() {
+        Map<Integer, Double> swing = Map.of(30, 8.0, 32, 8.0); // back at 31 only
+        Run held = new Run();
+        plateau("arc_easy", 40, swing).forEach(held::feed);
+        Run closing = new Run(new EvalMonitor(CLOSE_AT_FIRST_BACK));
+        plateau("arc_easy", 40, swing).forEach(closing::feed);
+
+        assertThat(held.of(AlertType.eval_regression)).extracting(Alert::state)
+                .containsExactly(AlertState.firing, AlertState.resolved);
+        assertThat(held.of(AlertType.eval_regression).get(0).step()).isEqualTo(31_000L);
+        assertThat(held.of(AlertType.eval_regression).get(1).details().get("recoveredAtStep")).isEqualTo(35_000L);
+        // closed at the first checkpoint back, the same swing opened a second ticket
+        assertThat(closing.of(AlertType.eval_regression)).filteredOn(Alert::isFiring).extracting(Alert::step)
+                .containsExactly(31_000L, 33_000L);
+    }
+
+    @Test
+    void aGrossDropAfterTheScoreCameBackIsItsOwnTicketEvenWhileTheEpisodeIsHeld() {
+        List<EvalPoint> points = plateau("arc_easy", 40, Map.of(30, 8.0));
+        points.set(32, acc("arc_easy", 33_000L, 0.35)); // back at 31, then 25 sampling errors and 71 % of the margin
+        Run run = new Run();
+        points.forEach(run::feed);
+
+        List<Alert> regressions = run.of(AlertType.eval_regression);
+        assertThat(regressions).extracting(Alert::state, Alert::step).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(AlertState.firing, 31_000L),
+                org.assertj.core.groups.Tuple.tuple(AlertState.resolved, 31_000L),
+                org.assertj.core.groups.Tuple.tuple(AlertState.firing, 33_000L),
+                org.assertj.core.groups.Tuple.tuple(AlertState.resolved, 33_000L));
+        assertThat(regressions.get(1).details().get("recoveredAtStep")).isEqualTo(32_000L); // closed where it was back
+        assertThat(regressions.get(2).details().get("test")).isEqualTo("large_drop");
+    }
+
+    @Test
+    void anEpisodeOpenLongerThanTheHoldClosesAtItsFirstCheckpointBack() {
+        Map<Integer, Double> longDrop = new HashMap<>();
+        for (int i = 25; i <= 32; i++) {
+            longDrop.put(i, 8.0); // eight checkpoints down, then back at 33 and 34
+        }
+        Run run = new Run();
+        plateau("arc_easy", 40, longDrop).forEach(run::feed);
+
+        List<Alert> regressions = run.of(AlertType.eval_regression);
+        assertThat(regressions).extracting(Alert::state).containsExactly(AlertState.firing, AlertState.resolved);
+        assertThat(regressions.get(1).details().get("recoveredAtStep")).isEqualTo(34_000L);
+        assertThat(regressions.get(1).detectedAtStep()).isEqualTo(34_000L);
+    }
+
+    @Test
+    void aOnePercentWiggleOfASmoothBitsPerByteIsNotATicketAndAFivePercentRiseIs() {
+        EvalMonitor oldFloor = new EvalMonitor(io.runwatch.config.Settings.defaults()
+                .with(io.runwatch.config.Settings.EVAL_BPB_NOISE_FLOOR, 0.002).evals());
+        Run wiggle = new Run();
+        Run wiggleOldFloor = new Run(oldFloor);
+        Run rise = new Run();
+        Random random = new Random(3);
+        for (int i = 0; i < 40; i++) {
+            // falling slowly, 0.1 % noise: OLMo-2 bits per byte between their swings
+            double bpb = 0.90 - 0.0005 * i + random.nextGaussian() * 0.0009;
+            for (Run r : List.of(wiggle, wiggleOldFloor, rise)) {
+                double bump = i == 30 ? (r == rise ? 1.05 : 1.012) : 1;
+                r.feed(new EvalPoint("r1", (i + 1) * 1000L, "piqa", "bpb", bpb * bump, null, null, null, null, null,
+                        i, false));
+            }
+        }
+
+        assertThat(wiggle.of(AlertType.eval_regression)).isEmpty();
+        assertThat(wiggleOldFloor.of(AlertType.eval_regression)).filteredOn(Alert::isFiring)
+                .extracting(Alert::step).containsExactly(31_000L); // what the accuracies' 0.002 made of it
+        assertThat(rise.of(AlertType.eval_regression)).filteredOn(Alert::isFiring)
+                .extracting(Alert::step).containsExactly(31_000L);
+    }
+
     private static List<EvalPoint> rising(int checkpoints, IntToDoubleFunction truth,
                                           Map<Integer, Double> dropsInSigma) {
         Random random = new Random(5);
@@ -264,8 +343,9 @@ class EvalMonitorTest {
     @Test
     void aPerplexityThatTriplesAtTheSecondCheckpointAfterLearningIsTicketedAtOnce() {
         Run run = new Run();
-        // learned from 40 to 12, then triples at one checkpoint and comes back: before min.checkpoints (6)
-        double[] ppl = {40, 12, 36, 12.5};
+        // learned from 40 to 12, then triples at one checkpoint and comes back (for two checkpoints, which close
+        // the episode): before min.checkpoints (6)
+        double[] ppl = {40, 12, 36, 12.5, 12.2};
         for (int i = 0; i < ppl.length; i++) {
             run.feed(new EvalPoint("r1", (i + 1) * 1000L, "lambada", "ppl", ppl[i], null, null, null, null, null,
                     i, false));

@@ -126,6 +126,7 @@ class FlakyClassifierTest {
                 s.minCheckpoints(), s.alpha(), s.confirmWithNext(), s.resolveZ(), s.movedZ(),
                 s.noisyMinCheckpoints(), s.noisyMaxTau(), s.relativeNoiseFloor(), s.flakyEpisodes(),
                 s.flakyRecoveryCheckpoints(), calm, s.neverMuteZ(), s.neverMuteChanceShare(), s.catastrophicFactor(),
-                s.catastrophicChanceShare(), s.unstableRatio(), s.tailDof(), s.coDropBenchmarks(), s.coDropAlpha());
+                s.catastrophicChanceShare(), s.unstableRatio(), s.tailDof(), s.coDropBenchmarks(), s.coDropAlpha(),
+                s.resolveCheckpoints(), s.resolveHoldWithin(), s.bpbNoiseFloor());
     }
 }
