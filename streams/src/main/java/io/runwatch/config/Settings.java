@@ -225,7 +225,7 @@ public final class Settings {
                     + "slow recoveries, same recall).");
     public static final Setting TRAINING_SPIKE_CUMULATIVE_Z = decimal("training.spike.cumulative.z", 12.0, 1, 1000,
             "Evidence a slow rise needs to ticket as a spike: the sum of its residual z-scores (each less 0.5, "
-                    + "at most the confirm z) against the baseline frozen where they turned positive, with the mean "
+                    + "at most 3, so two noise outliers cannot carry it) against the baseline frozen where they turned positive, with the mean "
                     + "of its newest 4 points the minimum rise up, plus one standard error and half the drop the "
                     + "pre-rise slope extrapolates (the doubt of that slope). Catches spikes of +5-10% "
                     + "rising over 4-12 logged steps in 0.7-1% noise, which the baseline's trend absorbs before "

@@ -92,6 +92,12 @@ final class LossSpikeDetector {
      */
     private static final double RISE_REFERENCE_Z = 0.5;
     /**
+     * The most one point adds to the cumulative rise: a slow rise is many points a few sigma up, so two noise
+     * outliers next to each other must not carry the sum alone (at the confirm z, 6, two points of a healthy
+     * fp16 run in 2 % noise did: 2 × 5.5 of the 12 needed).
+     */
+    private static final double RISE_CLIP_Z = 3.0;
+    /**
      * Newest points whose mean must stand the minimum rise plus one standard error of that mean over the frozen
      * baseline: a 3 % level shift in 1 % noise has two points in a row over 4 % every few dozen logged steps,
      * but four whose mean is over 4.5 % about once in a thousand.
@@ -180,7 +186,7 @@ final class LossSpikeDetector {
     /**
      * The cumulative test of a slow rise: from the first point more than {@value #RISE_REFERENCE_Z} sigma over
      * the forecast, the residuals against the baseline frozen there (level and trend, like an excursion's) are
-     * summed less that reference (a CUSUM), each clipped at the confirm z so one bad batch adds little; the sum
+     * summed less that reference (a CUSUM), each clipped at {@value #RISE_CLIP_Z} so a bad batch or two add little; the sum
      * falling to zero, or the test outliving the longest benign rise by {@value #RISE_WINDOW} logged steps, ends
      * it. The live baseline keeps learning meanwhile (a level shift is absorbed and the next test starts from
      * it). Returns the open test, or null.
@@ -210,7 +216,7 @@ final class LossSpikeDetector {
         } else if (rise.riseOnsetStep < 0) {
             rise.riseOnsetStep = step;
         }
-        rise.cumulativeZ += Math.min(z, settings.spikeConfirmZ()) - RISE_REFERENCE_Z;
+        rise.cumulativeZ += Math.min(z, RISE_CLIP_Z) - RISE_REFERENCE_Z;
         if (rise.cumulativeZ <= 0 || rise.points > settings.spikeMaxRiseSteps() + RISE_MEAN_POINTS) {
             state.lossRise = null;
             return null;
